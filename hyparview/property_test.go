@@ -20,7 +20,7 @@ type testNet struct {
 	nodes   []*Node
 	crashed []bool
 	queues  map[[2]int][]overlay.Message
-	dirty   []int // nodes that took an input since the last invariant check
+	dirty   []int    // nodes that took an input since the last invariant check
 	links   [][2]int // links with queued messages, kept in first-use order
 	index   map[overlay.NodeID]int
 }
