@@ -12,6 +12,7 @@
 // The package owns the views and their rules only. It opens no sockets,
 // starts no goroutines, reads no clock and draws randomness only from the
 // *rand.Rand in its [Config]. Inputs are [Node.Step], [Node.Tick],
-// [Node.Join] and [Node.PeerFailed]; outputs — messages to send and
-// [NeighborUp]/[NeighborDown] events — are drained with [Node.Ready].
+// [Node.Join] and [Node.PeerFailed]; outputs — messages to send, and
+// [NeighborUp], [NeighborDown] and [Isolated] events — are drained with
+// [Node.Ready].
 package hyparview

@@ -13,8 +13,16 @@ type NeighborUp struct{ Peer overlay.Peer }
 // may close.
 type NeighborDown struct{ Peer overlay.Peer }
 
+// Isolated reports that the node knows no peer any more: both views are
+// empty and no request is outstanding. HyParView cannot repair that on its
+// own; the runtime should Join again through a contact it knows (a seed,
+// or a member from its catalog). It is repeated every shuffle interval
+// while the node stays isolated.
+type Isolated struct{}
+
 func (NeighborUp) isEvent()   {}
 func (NeighborDown) isEvent() {}
+func (Isolated) isEvent()     {}
 
 // Ready is what a Node produced since the last call to [Node.Ready].
 type Ready struct {

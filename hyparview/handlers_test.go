@@ -174,11 +174,22 @@ func TestRepairWithEmptyActiveViewIsHighPriority(t *testing.T) {
 	assert.True(t, reqs[0].HighPriority, "no active peer left: high priority")
 	assert.Equal(t, peer(3), to[0])
 
-	// The requested peer is unreachable too: it is forgotten.
+	// The requested peer is unreachable too: it is forgotten, and the node,
+	// knowing nobody, reports that it must join again.
 	n.PeerFailed(epoch, peer(3).ID)
 	rd := n.Ready()
 	assert.Empty(t, rd.Messages)
 	assert.Empty(t, n.Passive())
+	assert.Equal(t, []Event{Isolated{}}, rd.Events)
+
+	// It says so again at every shuffle interval until it has a peer.
+	n.Tick(epoch)
+	n.Ready()
+	n.Tick(epoch.Add(DefaultShuffleInterval))
+	assert.Equal(t, []Event{Isolated{}}, n.Ready().Events)
+	n.Step(epoch, peer(4), Neighbor{HighPriority: true})
+	n.Tick(epoch.Add(2 * DefaultShuffleInterval))
+	assert.NotContains(t, n.Ready().Events, Event(Isolated{}))
 }
 
 func TestNeighborReplyNobodyWaitsFor(t *testing.T) {

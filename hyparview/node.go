@@ -149,8 +149,16 @@ func (n *Node) Tick(now time.Time) {
 		n.startShuffle()
 		// A fresh round of repair may ask the peers that refused before.
 		n.rejected = n.rejected[:0]
+		n.reportIsolation()
 	}
 	n.promote(now)
+}
+
+// reportIsolation emits Isolated when the node knows no peer at all.
+func (n *Node) reportIsolation() {
+	if n.active.empty() && n.passive.empty() && n.pending == nil {
+		n.emit(Isolated{})
+	}
 }
 
 func randDuration(rng *rand.Rand, d time.Duration) time.Duration {
@@ -169,11 +177,14 @@ func (n *Node) PeerFailed(now time.Time, id overlay.NodeID) {
 		n.stats.PeerFailures++
 		n.emit(NeighborDown{Peer: p})
 	}
-	n.passive.remove(id)
+	_, wasPassive := n.passive.remove(id)
 	if n.pending != nil && n.pending.peer.ID == id {
 		n.pending = nil
 	}
 	n.promote(now)
+	if wasPassive {
+		n.reportIsolation()
+	}
 }
 
 // addActive puts p in the active view, evicting a random peer when the view
