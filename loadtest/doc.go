@@ -1,0 +1,10 @@
+// Command loadtest runs overlayd's experiments: thousands of protocol state
+// machines in the discrete-event simulator of package sim, measured against
+// the figures of the papers the protocols come from.
+//
+//	go run ./loadtest hyparview [-n 1000] [-seed 1] [-json]
+//
+// Run it without arguments for the list of experiments, and with
+// `EXPERIMENT -h` for an experiment's flags. Progress goes to stderr, the
+// report to stdout; with -json the report ends with one JSON line.
+package main

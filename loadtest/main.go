@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// experiment is one `go run ./loadtest NAME` sub-command.
+type experiment struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var experiments = []experiment{
+	{"hyparview", "HyParView under massive failure (the DSN 2007 paper's §5)", runHyParView},
+}
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch runs the experiment args name and returns the exit status.
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, e := range experiments {
+		if e.name == args[0] {
+			err := e.run(args[1:], stdout, stderr)
+			switch {
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case err != nil:
+				fmt.Fprintf(stderr, "loadtest %s: %v\n", e.name, err)
+				return 1
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(stderr, "loadtest: unknown experiment %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: go run ./loadtest EXPERIMENT [flags]")
+	fmt.Fprintln(w, "\nExperiments (EXPERIMENT -h lists its flags):")
+	for _, e := range experiments {
+		fmt.Fprintf(w, "  %-10s %s\n", e.name, e.summary)
+	}
+	fmt.Fprintln(w, "\nExample: go run ./loadtest hyparview -n 10000 -json")
+}
+
+// newFlagSet returns a flag set whose errors come back to the caller and
+// whose -h output names the experiment and shows an example.
+func newFlagSet(name, about, example string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./loadtest %s [flags]\n\n%s\n\nFlags:\n", name, about)
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExample: %s\n", example)
+	}
+	return fs
+}
