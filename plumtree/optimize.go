@@ -6,11 +6,20 @@ import (
 	"github.com/overlayd/overlayd/overlay"
 )
 
-// optimizer holds the swap back-off of the tree optimisations, whose rules
-// and guarantees the package comment describes.
+// optimizer holds the evidence and the swap back-off of the tree
+// optimisations, whose rules and guarantees the package comment describes.
 type optimizer struct {
 	swaps int       // swaps since the neighbour set last changed
 	next  time.Time // earliest time of the next swap
+	// streaks counts, per lazy peer, the consecutive messages that arrived
+	// through one eager sender on which that peer offered the better path.
+	streaks map[overlay.NodeID]streak
+}
+
+// streak is a run of evidence for one lazy peer against one eager sender.
+type streak struct {
+	sender overlay.NodeID
+	count  int
 }
 
 // maxCooldown caps the back-off so that the arithmetic cannot overflow.
@@ -29,6 +38,31 @@ func (o *optimizer) record(now time.Time, base time.Duration) {
 		wait = min(2*wait, maxCooldown) // 2*wait ≤ 2^61: no overflow
 	}
 	o.next = now.Add(wait)
+}
+
+// observe records whether peer offered a better path than sender for a
+// message that arrived through sender, and returns the length of its
+// current streak against sender. Evidence against the peer, or about
+// another sender, starts the count again. One message only speaks for its
+// own root: a path shorter for that root is longer for roots on the other
+// side, and swapping on every such message reshapes the shared tree for
+// whichever root spoke last. A peer that beats the sender on consecutive
+// messages, whatever their roots, is the better parent on average.
+func (o *optimizer) observe(peer, sender overlay.NodeID, better bool) int {
+	if !better {
+		delete(o.streaks, peer)
+		return 0
+	}
+	if o.streaks == nil {
+		o.streaks = map[overlay.NodeID]streak{}
+	}
+	s := o.streaks[peer]
+	if s.sender != sender {
+		s = streak{sender: sender}
+	}
+	s.count++
+	o.streaks[peer] = s
+	return s.count
 }
 
 // optimizationRule names the rule that preferred a lazy path.
@@ -73,9 +107,9 @@ func (n *Node) preferLazy(p eagerPath, a announcement) optimizationRule {
 }
 
 // optimizeOnGossip runs when a message that lazy peers had announced
-// arrives by eager push. Among the announcements, a hop-rule winner with
-// the smallest round is preferred, then a latency-rule winner with the
-// earliest lazyArrival.
+// arrives by eager push. Among the announcements with enough evidence, a
+// hop-rule winner with the smallest round is preferred, then a latency-rule
+// winner with the earliest lazyArrival.
 func (n *Node) optimizeOnGossip(now time.Time, sender overlay.NodeID, round int, announcements []announcement) {
 	p := eagerPath{sender: sender, round: round, at: now}
 	var best announcement
@@ -85,7 +119,10 @@ func (n *Node) optimizeOnGossip(now time.Time, sender overlay.NodeID, round int,
 			continue
 		}
 		rule := n.preferLazy(p, a)
-		if rule != noRule && (bestRule == noRule || outranks(rule, a, bestRule, best)) {
+		if n.opt.observe(a.peer, sender, rule != noRule) < n.cfg.OptimizationEvidence {
+			continue
+		}
+		if bestRule == noRule || outranks(rule, a, bestRule, best) {
 			best, bestRule = a, rule
 		}
 	}
@@ -113,7 +150,8 @@ func (n *Node) optimizeOnIHave(now time.Time, rec seenRecord, a announcement) {
 	if rec.repaired || rec.from == n.cfg.Self {
 		return
 	}
-	if rule := n.preferLazy(eagerPath{sender: rec.from, round: rec.round, at: rec.at}, a); rule != noRule {
+	rule := n.preferLazy(eagerPath{sender: rec.from, round: rec.round, at: rec.at}, a)
+	if n.opt.observe(a.peer, rec.from, rule != noRule) >= n.cfg.OptimizationEvidence {
 		n.swap(now, a.peer, rec.from, rule)
 	}
 }
@@ -132,6 +170,7 @@ func (n *Node) swap(now time.Time, announcer, sender overlay.NodeID, rule optimi
 	s.eager = false
 	n.sendPrune(s)
 	n.opt.record(now, n.cfg.OptimizationCooldown)
+	clear(n.opt.streaks)
 	if rule == hopRule {
 		n.stats.HopOptimizations++
 	} else {

@@ -37,9 +37,13 @@ func rtts(m map[overlay.NodeID]time.Duration) func(overlay.NodeID) (time.Duratio
 // TestOptimization runs on a node with eager neighbours a and b and lazy
 // neighbours c and d. Messages arrive from a by GOSSIP and are announced
 // by c (and d).
+//
+// These cases swap on one message, the paper's rule (OptimizationEvidence
+// 1); TestOptimizationEvidence covers the streak that the default requires.
 func TestOptimization(t *testing.T) {
-	hopsOnly := func(c *Config) {}
+	hopsOnly := func(c *Config) { c.OptimizationEvidence = 1 }
 	latency := func(c *Config) {
+		c.OptimizationEvidence = 1
 		c.OptimizationThreshold = -1
 		c.LatencyOptimization = true
 	}
@@ -243,4 +247,44 @@ func TestOptimizerBackoffIsCapped(t *testing.T) {
 	assert.Equal(t, t0.Add(maxCooldown), o.next)
 	o.reset()
 	assert.True(t, o.allowed(t0))
+}
+
+// TestOptimizationEvidence checks that, by default, a lazy peer must offer
+// the shorter path on three consecutive messages arriving through one eager
+// sender before the links swap, and that evidence about another sender, or
+// against the peer, starts the count again.
+func TestOptimizationEvidence(t *testing.T) {
+	// message is one arrival: the eager sender and c's announced round
+	// (the GOSSIP always carries round 9).
+	type message struct {
+		sender overlay.NodeID
+		ann    int
+	}
+	tests := []struct {
+		name       string
+		messages   []message
+		wantSwapAt int // index of the message that triggers the swap; -1 for none
+	}{
+		{"three through one sender", []message{{"a", 1}, {"a", 1}, {"a", 1}}, 2},
+		{"senders alternate", []message{{"a", 1}, {"b", 1}, {"a", 1}, {"b", 1}, {"a", 1}}, -1},
+		{"evidence against restarts", []message{{"a", 1}, {"a", 1}, {"a", 9}, {"a", 1}, {"a", 1}, {"a", 1}}, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newTestNode(t, nil, []overlay.NodeID{"a", "b"}, []overlay.NodeID{"c", "d"})
+			n.Ready()
+			got := -1
+			for i, m := range tc.messages {
+				now := t0.Add(time.Duration(i) * time.Minute) // past every cooldown
+				n.Step(now, peer("c"), IHave{Entries: []IHaveEntry{{ID: mid(uint64(i + 1)), Round: m.ann}}})
+				n.Step(now, peer(m.sender), Gossip{ID: mid(uint64(i + 1)), Round: 9})
+				for _, o := range n.Ready().Messages {
+					if _, ok := o.Msg.(Prune); ok && o.To.ID == m.sender && got < 0 {
+						got = i
+					}
+				}
+			}
+			assert.Equal(t, tc.wantSwapAt, got)
+		})
+	}
 }
