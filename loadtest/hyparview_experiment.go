@@ -83,7 +83,7 @@ func runHyParView(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.maxHealCycles, "max-heal-cycles", 20, "give up healing after this many cycles")
 	failures := fs.String("failures", "10,20,30,40,50,60,70,80,90,95", "failure percentages, comma-separated")
 	fs.IntVar(&p.pathSources, "path-sources", 1000, "BFS sources sampled for the shortest-path figures")
-	latency := fs.String("latency", "uniform:1ms,10ms", latencyHelp)
+	links := fs.String("links", "uniform:1ms,10ms", linksHelp)
 	detect := fs.String("detect", "0s", "how long after a crash its peers' connections to it break: a duration\n"+
 		"(0s: at once, as the kernel resets the sockets of a crashed process) or \"never\"\n"+
 		"(a crash is learnt only when a send to it fails)")
@@ -98,7 +98,7 @@ func runHyParView(args []string, stdout, stderr io.Writer) error {
 	if p.failures, err = parsePercentages(*failures); err != nil {
 		return err
 	}
-	if p.latency, err = parseLatency(*latency); err != nil {
+	if p.latency, err = parseLinks(*links); err != nil {
 		return err
 	}
 	if p.detect, err = parseDetect(*detect); err != nil {
@@ -240,19 +240,11 @@ func (p hvParams) build(progress io.Writer) (*hvCluster, error) {
 // failed returns a copy of base with f percent of its nodes crashed, the
 // same nodes for the same seed and f. Every node gets a fresh random stream.
 func (p hvParams) failed(base *hvCluster, f int, phase uint64) (*hvCluster, error) {
-	net, err := sim.New(p.netConfig(subSeed(p.seed, 3, phase, uint64(f)), base.net.Now()))
+	c, err := cloneCluster(base, p.netConfig(subSeed(p.seed, 3, phase, uint64(f)), base.net.Now()), subSeed(p.seed, 4, phase, uint64(f)))
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]*hyparview.Node, len(base.nodes))
-	for i, n := range base.nodes {
-		nodes[i] = n.Clone(rand.New(rand.NewPCG(subSeed(p.seed, 4, phase, uint64(f)), uint64(i))))
-	}
-	c := newHVCluster(net, nodes)
-	order := rand.New(rand.NewPCG(subSeed(p.seed, 5, uint64(f)), 0)).Perm(len(nodes))
-	for _, i := range order[:len(nodes)*f/100] {
-		c.crash(i)
-	}
+	c.crashFraction(f, subSeed(p.seed, 5, uint64(f)))
 	return c, nil
 }
 

@@ -84,7 +84,7 @@ func TestDispatchRejectsBadInput(t *testing.T) {
 		{[]string{"nope"}, 2, `unknown experiment "nope"`},
 		{[]string{"hyparview", "-n", "1"}, 1, "-n 1"},
 		{[]string{"hyparview", "-failures", "10,120"}, 1, "-failures"},
-		{[]string{"hyparview", "-latency", "fast"}, 1, "-latency"},
+		{[]string{"hyparview", "-links", "fast"}, 1, "-links"},
 		{[]string{"hyparview", "-detect", "soon"}, 1, "-detect"},
 		{[]string{"hyparview", "extra"}, 1, "unexpected arguments"},
 		{[]string{"hyparview", "-h"}, 0, "Example: go run ./loadtest hyparview"},

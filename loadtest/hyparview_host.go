@@ -11,13 +11,24 @@ import (
 )
 
 // hvCluster runs one hyparview.Node per simulated node and mirrors their
-// active views into a graph of indices for flooding.
+// active views into a graph of indices for flooding. An optional upper
+// layer (a broadcast protocol) receives the view changes and every message
+// that is not HyParView's.
 type hvCluster struct {
 	net   *sim.Network
 	nodes []*hyparview.Node
 	index map[overlay.NodeID]int32
 	adj   graph
 	up    []bool
+	upper upperLayer
+}
+
+// upperLayer is a protocol that runs on top of the HyParView active views.
+type upperLayer interface {
+	neighborUp(i int, p overlay.Peer)
+	neighborDown(i int, p overlay.Peer)
+	deliver(i, from int, msg overlay.Message)
+	tick(i int)
 }
 
 // hvPeer is the identity of simulated node i.
@@ -41,6 +52,30 @@ func newHVCluster(net *sim.Network, nodes []*hyparview.Node) *hvCluster {
 		}
 	}
 	return c
+}
+
+// cloneCluster returns a copy of base on a new network built from cfg, whose
+// clock starts where base's stands. Node i of the copy draws randomness from
+// (seed, i). base must be quiet: messages in flight are not copied.
+func cloneCluster(base *hvCluster, cfg sim.Config, seed uint64) (*hvCluster, error) {
+	cfg.Start = base.net.Now()
+	net, err := sim.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*hyparview.Node, len(base.nodes))
+	for i, n := range base.nodes {
+		nodes[i] = n.Clone(rand.New(rand.NewPCG(seed, uint64(i))))
+	}
+	return newHVCluster(net, nodes), nil
+}
+
+// crashFraction crashes f percent of the nodes, chosen by seed.
+func (c *hvCluster) crashFraction(f int, seed uint64) {
+	order := rand.New(rand.NewPCG(seed, 0)).Perm(len(c.nodes))
+	for _, i := range order[:len(c.nodes)*f/100] {
+		c.crash(i)
+	}
 }
 
 // newHVNode returns a fresh node i seeded from seed.
@@ -80,10 +115,16 @@ func (c *hvCluster) flush(i int) {
 			j := c.index[e.Peer.ID]
 			c.adj[i] = append(c.adj[i], j)
 			c.net.Connect(i, int(j))
+			if c.upper != nil {
+				c.upper.neighborUp(i, e.Peer)
+			}
 		case hyparview.NeighborDown:
 			j := c.index[e.Peer.ID]
 			c.adj[i] = removeIndex(c.adj[i], j)
 			c.net.Disconnect(i, int(j))
+			if c.upper != nil {
+				c.upper.neighborDown(i, e.Peer)
+			}
 		case hyparview.Isolated:
 			c.rejoin(i)
 		}
@@ -111,6 +152,9 @@ func (c *hvCluster) rejoin(i int) {
 func (c *hvCluster) tick(i int) {
 	c.nodes[i].Tick(c.net.Now())
 	c.flush(i)
+	if c.upper != nil {
+		c.upper.tick(i)
+	}
 }
 
 func (c *hvCluster) peerFailed(i, peer int) {
@@ -154,7 +198,12 @@ type hvHost struct {
 }
 
 func (h hvHost) Deliver(from int, msg any) {
-	h.c.nodes[h.i].Step(h.c.net.Now(), h.c.nodes[from].Self(), msg.(overlay.Message))
+	m := msg.(overlay.Message)
+	if m.Protocol() != overlay.ProtoHyParView {
+		h.c.upper.deliver(h.i, from, m)
+		return
+	}
+	h.c.nodes[h.i].Step(h.c.net.Now(), h.c.nodes[from].Self(), m)
 	h.c.flush(h.i)
 }
 
