@@ -57,6 +57,13 @@
 //     with both estimates known, rule 3 replaces rule 2 so that the two
 //     cannot disagree and flip a link back and forth.
 //
+// One message is not enough: a lazy peer must win on OptimizationEvidence
+// consecutive messages arriving through the same eager sender, whatever
+// their roots, before the links swap. A path that is shorter from one root
+// is longer from the roots on the other side, and swapping on single
+// messages from random roots drifts the shared tree towards a deep,
+// random spanning tree.
+//
 // Why this cannot disconnect the tree or oscillate forever:
 //   - A swap needs the announcer lazy and the sender eager, both current
 //     neighbours and distinct, so it leaves the number of eager peers
