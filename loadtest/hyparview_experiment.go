@@ -118,14 +118,26 @@ func runHyParView(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func (p hvParams) validate() error {
+// validateOverlay checks the knobs that build the overlay, which the
+// Plumtree experiments share.
+func (p hvParams) validateOverlay() error {
 	switch {
 	case p.n < 2:
 		return fmt.Errorf("-n %d: need at least 2 nodes", p.n)
-	case p.cycles < 0, p.broadcasts < 1, p.healBroadcasts < 1, p.maxHealCycles < 1, p.pathSources < 1:
-		return fmt.Errorf("-cycles, -broadcasts, -heal-broadcasts, -max-heal-cycles and -path-sources must be positive")
+	case p.cycles < 0 || p.maxHealCycles < 1:
+		return fmt.Errorf("-cycles must not be negative and -max-heal-cycles must be positive")
 	case p.cycle <= 0:
 		return fmt.Errorf("-cycle %v must be positive", p.cycle)
+	}
+	return nil
+}
+
+func (p hvParams) validate() error {
+	if err := p.validateOverlay(); err != nil {
+		return err
+	}
+	if p.broadcasts < 1 || p.healBroadcasts < 1 || p.pathSources < 1 {
+		return fmt.Errorf("-broadcasts, -heal-broadcasts and -path-sources must be positive")
 	}
 	return nil
 }

@@ -121,7 +121,6 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 			p.interval = 5 * time.Second
 		}
 	}
-	p.hv.pathSources, p.hv.broadcasts, p.hv.healBroadcasts = 1, 1, 1
 	if p.matrix != "" {
 		return p.runLatency(nSet, stdout, stderr)
 	}
@@ -146,7 +145,7 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 }
 
 func (p ptParams) validate() error {
-	if err := p.hv.validate(); err != nil {
+	if err := p.hv.validateOverlay(); err != nil {
 		return err
 	}
 	switch {

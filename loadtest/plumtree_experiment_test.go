@@ -16,8 +16,7 @@ import (
 
 func smallPTParams() ptParams {
 	return ptParams{
-		hv: hvParams{n: 200, seed: 2, cycles: 5, cycle: time.Second, pathSources: 1, broadcasts: 1,
-			healBroadcasts: 1, maxHealCycles: 5, failures: []int{30, 70},
+		hv: hvParams{n: 200, seed: 2, cycles: 5, cycle: time.Second, maxHealCycles: 5, failures: []int{30, 70},
 			latency: sim.Constant(5 * time.Millisecond)},
 		broadcasts: 40, warmup: 10, churnCycles: 10, churnPerCycle: 2,
 		tick: 100 * time.Millisecond, timeout: time.Second, interval: 250 * time.Millisecond,
