@@ -1,6 +1,9 @@
 package plumtree
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // messageCache keeps the payloads of received messages so that GRAFTs can
 // be answered. It is bounded in entries, in bytes and in age, and always
@@ -67,6 +70,13 @@ func (c *messageCache) add(now time.Time, id MessageID, round int, payload []byt
 func (c *messageCache) get(id MessageID) (cachedMessage, bool) {
 	m, ok := c.entries[id]
 	return m, ok
+}
+
+// since returns the IDs cached at or after t, oldest first.
+func (c *messageCache) since(t time.Time) []cacheSlot {
+	slots := c.order.newest(func(s cacheSlot) bool { return !s.at.Before(t) })
+	slices.Reverse(slots)
+	return slots
 }
 
 // expire evicts every entry added CacheTTL or longer before now.

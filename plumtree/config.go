@@ -66,6 +66,14 @@ type Config struct {
 	// slow links and pauses. Must exceed GraftTimeout+SecondGraftTimeout.
 	CacheTTL time.Duration
 
+	// AnnounceWindow is how far back a node announces, by IHAVE, the
+	// messages it received to a neighbour that has just come up. Default
+	// 5s: longer than a broadcast takes to cross the overlay and the graft
+	// timers take to repair it, so a link made during a broadcast's
+	// passage (typically a repair after failures) still carries it. A
+	// negative value disables it, as in the paper.
+	AnnounceWindow time.Duration
+
 	// MaxCacheEntries bounds the number of cached payloads. Default 10000
 	// (about 300 messages/s sustained over CacheTTL).
 	MaxCacheEntries int
@@ -147,6 +155,7 @@ const (
 	DefaultMaxMissing            = 10000
 	DefaultOptimizationThreshold = 7
 	DefaultOptimizationEvidence  = 3
+	DefaultAnnounceWindow        = 5 * time.Second
 	DefaultLatencyMargin         = 20 * time.Millisecond
 	DefaultOptimizationCooldown  = 5 * time.Second
 
@@ -172,6 +181,7 @@ func (c Config) withDefaults() Config {
 	setDuration(&c.SecondGraftTimeout, DefaultSecondGraftTimeout)
 	setInt(&c.MaxIHaveEntries, DefaultMaxIHaveEntries)
 	setDuration(&c.CacheTTL, DefaultCacheTTL)
+	setDuration(&c.AnnounceWindow, DefaultAnnounceWindow)
 	setInt(&c.MaxCacheEntries, DefaultMaxCacheEntries)
 	setInt(&c.MaxCacheBytes, DefaultMaxCacheBytes)
 	setDuration(&c.SeenTTL, defaultSeenTTLFactor*c.CacheTTL)

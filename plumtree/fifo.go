@@ -19,6 +19,16 @@ func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
 // front returns the oldest item. The queue must not be empty.
 func (q *fifo[T]) front() T { return q.items[q.head] }
 
+// newest returns the items from the newest back, while keep holds, in
+// newest-first order.
+func (q *fifo[T]) newest(keep func(T) bool) []T {
+	var out []T
+	for i := len(q.items) - 1; i >= q.head && keep(q.items[i]); i-- {
+		out = append(out, q.items[i])
+	}
+	return out
+}
+
 // pop removes and returns the oldest item. The queue must not be empty.
 func (q *fifo[T]) pop() T {
 	v := q.items[q.head]

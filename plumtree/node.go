@@ -54,8 +54,26 @@ func (n *Node) NeighborUp(now time.Time, p overlay.Peer) {
 	}
 	if n.peers.add(p) {
 		n.opt.reset()
+		n.announceRecent(now, p.ID)
 	}
 	n.finishInput(now)
+}
+
+// announceRecent queues an IHAVE to a new neighbour for every message
+// received within AnnounceWindow. A link made after a broadcast passed —
+// a repair of the overlay, a node that lost all its eager peers at once —
+// would otherwise never hear of it; the neighbour grafts what it lacks.
+func (n *Node) announceRecent(now time.Time, id overlay.NodeID) {
+	if n.cfg.AnnounceWindow < 0 {
+		return
+	}
+	nb, _ := n.peers.get(id)
+	for _, slot := range n.cache.since(now.Add(-n.cfg.AnnounceWindow)) {
+		if m, ok := n.cache.get(slot.id); ok {
+			n.queueIHave(nb, now, slot.id, m.round+1)
+			n.stats.AnnouncedToNew++
+		}
+	}
 }
 
 // NeighborDown removes a neighbour from both sets, drops the IHAVEs queued

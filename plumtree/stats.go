@@ -21,6 +21,7 @@ type Stats struct {
 	IHavesSent     uint64 // IHAVE messages sent
 	IHaveEntries   uint64 // entries in the IHAVEs sent
 	IHavesReceived uint64 // IHAVE messages accepted for processing
+	AnnouncedToNew uint64 // IHAVE entries sent to new neighbours for recent messages
 	GraftsSent     uint64 // GRAFTs sent, with or without a message ID
 	GraftsReceived uint64 // GRAFTs accepted for processing
 	PrunesSent     uint64 // PRUNEs sent
