@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/overlayd/overlayd/plumtree"
@@ -36,7 +37,9 @@ type ptParams struct {
 	churnCycles   int
 	churnPerCycle int
 	tick          time.Duration
-	timeout       time.Duration // how long one broadcast may take to reach everyone
+	timeout       time.Duration // how long one broadcast may take to reach everyone in a stable overlay
+	settle        time.Duration // the same after failures, when graft timers and repairs must act
+	scenarios     map[string]bool
 	matrix        string        // the latency experiment's RTT matrix; empty: the other scenarios
 	interval      time.Duration // time between the starts of successive broadcasts
 	margin        time.Duration // latency experiment: the optimisation's margin
@@ -93,6 +96,7 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.warmup, "warmup", 50, "first broadcasts left out of the stable and latency figures")
 	fs.IntVar(&p.churnCycles, "churn-cycles", 100, "cycles of the churn run")
 	fs.IntVar(&p.churnPerCycle, "churn", 0, "nodes failing per churn cycle (default n/200: 50 at 10,000)")
+	scenarios := fs.String("scenarios", "stable,churn,failure", "which scenarios to run, comma-separated")
 	failures := fs.String("failures", "10,20,30,40,50,60,70,80,90", "massive-failure percentages, comma-separated")
 	fs.IntVar(&p.hv.maxHealCycles, "max-heal-cycles", 20, "give up healing after this many cycles")
 	links := fs.String("links", "const:5ms", linksHelp+"; the default gives every hop the same delay, as the paper's hop counts assume")
@@ -115,6 +119,10 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 	}
 	p.tick = p.hv.cycle / 10
 	p.timeout = p.hv.cycle
+	p.settle = 5 * p.hv.cycle
+	if p.scenarios, err = parseScenarios(*scenarios); err != nil {
+		return err
+	}
 	if p.interval == 0 {
 		p.interval = 250 * time.Millisecond
 		if p.matrix != "" {
@@ -142,6 +150,19 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 		return json.NewEncoder(stdout).Encode(res)
 	}
 	return nil
+}
+
+func parseScenarios(s string) (map[string]bool, error) {
+	set := map[string]bool{}
+	for _, name := range strings.Split(s, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "stable", "churn", "failure":
+			set[name] = true
+		default:
+			return nil, fmt.Errorf("-scenarios: unknown scenario %q (want stable, churn, failure)", name)
+		}
+	}
+	return set, nil
 }
 
 func (p ptParams) validate() error {
@@ -191,13 +212,42 @@ func (p ptParams) run(progress io.Writer) (ptResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.EagerGossip = p.eagerGossip(base)
+	if p.scenarios["stable"] {
+		if err := p.stableAll(base, &res, progress, began); err != nil {
+			return res, err
+		}
+	}
+	if p.scenarios["churn"] {
+		if err := p.churn(base, &res); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(progress, "churn: reliability mean %.4f, min %.4f, RMR %.3f (%.1fs)\n",
+			res.ChurnReliability, res.ChurnMinimum, res.ChurnRMR, time.Since(began).Seconds())
+	}
+	if p.scenarios["failure"] {
+		for _, f := range p.hv.failures {
+			rel, heal, err := p.massiveFailure(base, f)
+			if err != nil {
+				return res, err
+			}
+			key := strconv.Itoa(f)
+			res.FailureReliability[key], res.HealingCycles[key] = rel, heal
+			fmt.Fprintf(progress, "failure %d%%: reliability %.4f, healing %s (%.1fs)\n", f, rel, cyclesText(heal), time.Since(began).Seconds())
+		}
+	}
+	res.Seconds = time.Since(began).Seconds()
+	return res, nil
+}
 
+// stableAll runs eager gossip and the four stable combinations of tree and
+// senders.
+func (p ptParams) stableAll(base *hvCluster, res *ptResult, progress io.Writer, began time.Time) error {
+	res.EagerGossip = p.eagerGossip(base)
 	for _, optimised := range []bool{false, true} {
 		for _, single := range []bool{true, false} {
 			fig, err := p.stable(base, optimised, single)
 			if err != nil {
-				return res, err
+				return err
 			}
 			fmt.Fprintf(progress, "stable, optimised %v, single sender %v: RMR %.3f, LDH %.2f, reliability %.4f (%.1fs)\n",
 				optimised, single, fig.RMR, fig.LDH, fig.Reliability, time.Since(began).Seconds())
@@ -212,23 +262,7 @@ func (p ptParams) run(progress io.Writer) (ptResult, error) {
 		}
 	}
 
-	if err := p.churn(base, &res); err != nil {
-		return res, err
-	}
-	fmt.Fprintf(progress, "churn: reliability mean %.4f, min %.4f, RMR %.3f (%.1fs)\n",
-		res.ChurnReliability, res.ChurnMinimum, res.ChurnRMR, time.Since(began).Seconds())
-
-	for _, f := range p.hv.failures {
-		rel, heal, err := p.massiveFailure(base, f)
-		if err != nil {
-			return res, err
-		}
-		key := strconv.Itoa(f)
-		res.FailureReliability[key], res.HealingCycles[key] = rel, heal
-		fmt.Fprintf(progress, "failure %d%%: reliability %.4f, healing %s (%.1fs)\n", f, rel, cyclesText(heal), time.Since(began).Seconds())
-	}
-	res.Seconds = time.Since(began).Seconds()
-	return res, nil
+	return nil
 }
 
 func senderKey(single bool) string {
@@ -314,7 +348,7 @@ func (p ptParams) churn(base *hvCluster, res *ptResult) error {
 		for k := 0; k < p.churnPerCycle; k++ {
 			c.crash(c.randomLive(rng))
 		}
-		bc := l.broadcast(c.randomLive(rng), p.timeout)
+		bc := l.broadcast(c.randomLive(rng), p.settle)
 		rel := float64(bc.delivered) / float64(len(liveNodes(c.up)))
 		res.ChurnReliability += rel
 		res.ChurnMinimum = min(res.ChurnMinimum, rel)
@@ -330,8 +364,8 @@ func (p ptParams) churn(base *hvCluster, res *ptResult) error {
 
 // massiveFailure crashes f percent of the nodes of a warmed-up tree at once
 // and sends a broadcast at that instant; its reliability is what it reached
-// within one cycle. Then it counts cycles, each ending with a broadcast,
-// until one reaches every live node.
+// once repairs settled (p.settle). Then it counts cycles, each ending with
+// a broadcast, until one reaches every live node.
 func (p ptParams) massiveFailure(base *hvCluster, f int) (float64, *int, error) {
 	c, l, err := p.stack(base, ptConfig(true), 3, uint64(f))
 	if err != nil {
@@ -341,11 +375,11 @@ func (p ptParams) massiveFailure(base *hvCluster, f int) (float64, *int, error) 
 	p.formTree(c, l, rng)
 	c.crashFraction(f, subSeed(p.hv.seed, 17, uint64(f)))
 	live := len(liveNodes(c.up))
-	first := l.broadcast(c.randomLive(rng), p.timeout)
+	first := l.broadcast(c.randomLive(rng), p.settle)
 	reliability := float64(first.delivered) / float64(live)
 	for cycle := 1; cycle <= p.hv.maxHealCycles; cycle++ {
 		c.net.RunUntil(first.sentAt.Add(time.Duration(cycle) * p.hv.cycle))
-		if bc := l.broadcast(c.randomLive(rng), p.timeout); bc.delivered == live {
+		if bc := l.broadcast(c.randomLive(rng), p.settle); bc.delivered == live {
 			return reliability, &cycle, nil
 		}
 	}

@@ -19,7 +19,8 @@ func smallPTParams() ptParams {
 		hv: hvParams{n: 200, seed: 2, cycles: 5, cycle: time.Second, maxHealCycles: 5, failures: []int{30, 70},
 			latency: sim.Constant(5 * time.Millisecond)},
 		broadcasts: 40, warmup: 10, churnCycles: 10, churnPerCycle: 2,
-		tick: 100 * time.Millisecond, timeout: time.Second, interval: 250 * time.Millisecond,
+		tick: 100 * time.Millisecond, timeout: time.Second, settle: 5 * time.Second, interval: 250 * time.Millisecond,
+		scenarios: map[string]bool{"stable": true, "churn": true, "failure": true},
 	}
 }
 
@@ -75,6 +76,7 @@ func TestPlumtreeRejectsBadFlags(t *testing.T) {
 		{[]string{"plumtree", "-n", "150", "-churn", "10"}, "would fail all"},
 		{[]string{"plumtree", "-latency", "/nonexistent"}, "-latency"},
 		{[]string{"plumtree", "-interval", "-1s"}, "-interval"},
+		{[]string{"plumtree", "-scenarios", "stable,soak"}, "unknown scenario"},
 	} {
 		var out, errOut bytes.Buffer
 		assert.Equal(t, 1, dispatch(tc.args, &out, &errOut), "%v", tc.args)
