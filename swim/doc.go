@@ -13,12 +13,16 @@
 //     IndirectChecks other active peers to ping the target for it (PingReq);
 //     a helper forwards the target's ack, or a Nack when none came in time.
 //     With no ack by the end of the period the target is suspected. Each
-//     direct ack yields a [ProbeRTT] with the peer's opaque ack payload.
+//     direct ack yields a [ProbeRTT] with the peer's opaque ack payload. A
+//     peer that leaves the active view gets one last probe, so that a crash
+//     HyParView noticed first is still detected.
 //   - Suspicion. A suspicion, raised here or observed from the cluster,
 //     starts a timer that shrinks from a maximum towards a minimum as
 //     independent confirmations arrive; when it ends the node broadcasts a
-//     Dead verdict. The suspect is also told directly, so that it can
-//     refute at once.
+//     Dead verdict. Nodes that did not suspect the member themselves wait
+//     one minimum timeout more, so that a verdict is normally broadcast by
+//     a few suspecters rather than by the whole cluster. The suspect is
+//     also told directly, so that it can refute at once.
 //   - Incarnations. Only a member raises its own incarnation: to refute a
 //     suspicion or death of itself, it broadcasts Alive at a higher one.
 //   - Local health. Failed probes, missed nacks and refutations raise a
