@@ -1,0 +1,111 @@
+package node
+
+import (
+	"time"
+
+	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/overlay"
+)
+
+// stepCatalog handles the catalog protocol's direct messages: anti-entropy
+// and the joiner's full sync. Updates travel only inside broadcasts.
+func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message) {
+	switch m := msg.(type) {
+	case Digest:
+		c.answerDigest(from, m)
+	case Records:
+		for _, r := range m.Records {
+			c.applyRecord(now, r)
+		}
+		if len(m.Want) > 0 {
+			c.sendBuckets(from, m.Want, len(c.cat.Digest(c.cfg.AntiEntropyBuckets)), nil)
+		}
+	case SyncRequest:
+		c.sendRecords(from, c.cat.Members(), nil)
+	default:
+		c.stats.Ignored++
+	}
+}
+
+// startAntiEntropy sends this node's digest to a random active peer.
+func (c *Core) startAntiEntropy() {
+	active := c.hv.Active()
+	if len(active) == 0 {
+		return
+	}
+	peer := active[c.rng.IntN(len(active))]
+	c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+	c.stats.AntiEntropy++
+}
+
+// answerDigest sends back the records of every bucket that differs from the
+// peer's, and asks for the peer's records of those buckets in return.
+func (c *Core) answerDigest(from overlay.Peer, m Digest) {
+	if len(m.Buckets) == 0 || len(m.Buckets) > 4096 {
+		c.stats.Ignored++
+		return
+	}
+	mine := c.cat.Digest(len(m.Buckets))
+	var differ []uint16
+	for i, h := range mine {
+		if h != m.Buckets[i] {
+			differ = append(differ, uint16(i))
+		}
+	}
+	if len(differ) > 0 {
+		c.sendBuckets(from, differ, len(mine), differ)
+	}
+}
+
+// sendBuckets sends the records of the given buckets, asking for want.
+func (c *Core) sendBuckets(to overlay.Peer, buckets []uint16, of int, want []uint16) {
+	var records []catalog.Record
+	for _, b := range buckets {
+		if int(b) < of {
+			records = append(records, c.cat.Bucket(int(b), of)...)
+		}
+	}
+	c.sendRecords(to, records, want)
+}
+
+// sendRecords sends records in chunks of at most MaxRecordsPerMessage; want
+// rides on the first chunk. Nothing is sent when there is nothing to say.
+func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16) {
+	for first := true; first || len(records) > 0; first = false {
+		n := min(len(records), c.cfg.MaxRecordsPerMessage)
+		if n == 0 && len(want) == 0 {
+			return
+		}
+		c.send(to, Records{Records: records[:n], Want: want})
+		records, want = records[n:], nil
+	}
+}
+
+// reconnect tries a member believed dead: a join through it merges the two
+// overlays if a partition has healed, and fails at once otherwise.
+func (c *Core) reconnect() {
+	dead := c.cat.DeadMembers()
+	if len(dead) == 0 {
+		return
+	}
+	peer := dead[c.rng.IntN(len(dead))].Member
+	c.hv.Join(peer)
+	c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+	c.stats.Reconnects++
+}
+
+// rejoin joins again through a random live member of the catalog when
+// HyParView knows no peer any more.
+func (c *Core) rejoin() {
+	var live []overlay.Peer
+	for _, r := range c.cat.Members() {
+		if r.Member.ID != c.cfg.Self.ID && (r.Status == catalog.Alive || r.Status == catalog.Suspect) {
+			live = append(live, r.Member)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	c.hv.Join(live[c.rng.IntN(len(live))])
+	c.stats.Rejoins++
+}

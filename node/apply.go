@@ -1,0 +1,63 @@
+package node
+
+import (
+	"time"
+
+	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/swim"
+)
+
+// applyRecord merges a member's record into the catalog and tells SWIM the
+// liveness it asserts.
+func (c *Core) applyRecord(now time.Time, r catalog.Record) {
+	if _, err := c.cat.Apply(now, r); err != nil {
+		c.stats.RejectedRecords++
+		return
+	}
+	if state, ok := swimState(r.Status); ok {
+		u := swim.Update{Member: r.Member, Incarnation: r.Incarnation, State: state}
+		if state == swim.StateAlive || state == swim.StateLeft {
+			u.From = r.Member.ID // only the member asserts these
+		}
+		// A suspicion learnt from a record has no known asserter, so it
+		// counts as no independent confirmation.
+		c.sw.Observe(now, u)
+	}
+}
+
+// applyLiveness merges a SWIM verdict into the catalog and into SWIM,
+// which refutes it if it names this node.
+func (c *Core) applyLiveness(now time.Time, u swim.Update) {
+	r := catalog.Record{Member: u.Member, Incarnation: u.Incarnation, Status: catalogStatus(u.State)}
+	if _, err := c.cat.Apply(now, r); err != nil {
+		c.stats.RejectedRecords++
+		return
+	}
+	c.sw.Observe(now, u)
+}
+
+func swimState(s catalog.Status) (swim.State, bool) {
+	switch s {
+	case catalog.Alive:
+		return swim.StateAlive, true
+	case catalog.Suspect:
+		return swim.StateSuspect, true
+	case catalog.Dead:
+		return swim.StateDead, true
+	case catalog.Left:
+		return swim.StateLeft, true
+	}
+	return 0, false
+}
+
+func catalogStatus(s swim.State) catalog.Status {
+	switch s {
+	case swim.StateSuspect:
+		return catalog.Suspect
+	case swim.StateDead:
+		return catalog.Dead
+	case swim.StateLeft:
+		return catalog.Left
+	}
+	return catalog.Alive
+}

@@ -1,0 +1,34 @@
+package catalog
+
+// Digest summarises the catalog for anti-entropy: members are placed in
+// buckets by the FNV-1a 64 hash of their ID modulo buckets, and each
+// bucket's value is the sum, modulo 2^64, of a 64-bit FNV-1a hash of each
+// of its records over every field. The sum does not depend on the order of
+// the records, and equal catalogs give equal digests; two catalogs that
+// differ in a bucket almost surely give different values there. A
+// push-pull exchange sends the digest, the peer answers with the
+// [Catalog.Bucket]s whose values differ, and both sides apply them. It
+// returns nil if buckets < 1. Cost: O(members), no hashing of records.
+func (c *Catalog) Digest(buckets int) []uint64 {
+	if buckets < 1 {
+		return nil
+	}
+	out := make([]uint64, buckets)
+	n := uint64(buckets)
+	for _, m := range c.records.shards {
+		for _, e := range m {
+			out[e.idHash%n] += e.hash
+		}
+	}
+	return out
+}
+
+// Bucket returns the records of bucket i of a [Catalog.Digest] into
+// buckets buckets, sorted by member ID; nil if i is out of range.
+func (c *Catalog) Bucket(i, buckets int) []Record {
+	if buckets < 1 || i < 0 || i >= buckets {
+		return nil
+	}
+	n, want := uint64(buckets), uint64(i)
+	return sortedRecords(&c.records.shards, c.Len()/buckets+1, func(e *entry) bool { return e.idHash%n == want })
+}

@@ -1,0 +1,163 @@
+package node
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/overlay"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// testCluster runs Cores on a synchronous network: messages are delivered
+// in FIFO order after the sender's call returns, every message takes one
+// millisecond, and a send to a crashed node fails at once.
+type testCluster struct {
+	t       *testing.T
+	now     time.Time
+	cores   []*Core
+	index   map[overlay.NodeID]int
+	crashed []bool
+	queue   []pending
+}
+
+type pending struct {
+	from, to int
+	msg      overlay.Message
+}
+
+func newTestCluster(t *testing.T, n int) *testCluster {
+	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}}
+	for i := 0; i < n; i++ {
+		self := overlay.Peer{ID: overlay.NodeID(fmt.Sprintf("node-%02d", i)), Addr: fmt.Sprintf("10.0.0.%d:7946", i)}
+		c, err := New(t0, Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))})
+		require.NoError(t, err)
+		tc.index[self.ID] = i
+		tc.cores = append(tc.cores, c)
+		tc.crashed = append(tc.crashed, false)
+	}
+	return tc
+}
+
+// flush queues node i's output messages, after a round trip through the
+// codec so that only what survives the wire is delivered.
+func (tc *testCluster) flush(i int) {
+	for _, o := range tc.cores[i].Ready().Messages {
+		j, ok := tc.index[o.To.ID]
+		require.True(tc.t, ok, "message to unknown %s", o.To.ID)
+		if tc.crashed[j] {
+			tc.cores[i].PeerFailed(tc.now, o.To.ID)
+			tc.flush(i)
+			continue
+		}
+		b, err := tc.cores[i].Codec().Marshal(o.Msg)
+		require.NoError(tc.t, err)
+		msg, err := tc.cores[j].Codec().Unmarshal(b)
+		require.NoError(tc.t, err)
+		tc.queue = append(tc.queue, pending{from: i, to: j, msg: msg})
+	}
+}
+
+// run advances time by d in steps of 100 ms: ticking every live node and
+// delivering every message queued, until quiet, at each step.
+func (tc *testCluster) run(d time.Duration) {
+	for end := tc.now.Add(d); tc.now.Before(end); {
+		tc.now = tc.now.Add(100 * time.Millisecond)
+		for i, c := range tc.cores {
+			if !tc.crashed[i] {
+				c.Tick(tc.now)
+				tc.flush(i)
+			}
+		}
+		for len(tc.queue) > 0 {
+			p := tc.queue[0]
+			tc.queue = tc.queue[1:]
+			if tc.crashed[p.to] || tc.crashed[p.from] {
+				continue
+			}
+			tc.cores[p.to].Step(tc.now, tc.cores[p.from].Self(), p.msg)
+			tc.flush(p.to)
+		}
+	}
+}
+
+// waitFor runs until cond holds or max has passed, and reports whether it
+// held.
+func (tc *testCluster) waitFor(max time.Duration, cond func() bool) bool {
+	for end := tc.now.Add(max); tc.now.Before(end); {
+		if cond() {
+			return true
+		}
+		tc.run(time.Second)
+	}
+	return cond()
+}
+
+// everyLiveNodeSees reports whether every live node's catalog holds want
+// for every member in ids.
+func (tc *testCluster) everyLiveNodeSees(ids []int, want catalog.Status) bool {
+	for i, c := range tc.cores {
+		if tc.crashed[i] {
+			continue
+		}
+		for _, j := range ids {
+			r, ok := c.Member(tc.cores[j].Self().ID)
+			if !ok || r.Status != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (tc *testCluster) all() []int {
+	ids := make([]int, len(tc.cores))
+	for i := range ids {
+		ids[i] = i
+	}
+	return ids
+}
+
+func TestCoreClusterConvergesDetectsDeathAndFindsNearest(t *testing.T) {
+	tc := newTestCluster(t, 12)
+	for i := 1; i < len(tc.cores); i++ {
+		tc.cores[i].Join(tc.now, tc.cores[i-1-tc.cores[i].rng.IntN(i)].Self())
+		tc.flush(i)
+	}
+	require.True(t, tc.waitFor(30*time.Second, func() bool { return tc.everyLiveNodeSees(tc.all(), catalog.Alive) }),
+		"every catalog lists all 12 members alive")
+
+	// A service registered on one node is found from every other.
+	require.NoError(t, tc.cores[3].RegisterService(tc.now, catalog.Service{ID: "web-1", Name: "web", Port: 80, Health: catalog.Passing}))
+	tc.flush(3)
+	require.True(t, tc.waitFor(10*time.Second, func() bool {
+		for _, c := range tc.cores {
+			if res := c.Nearest(catalog.Query{Service: "web", N: 1}); len(res.Instances) != 1 {
+				return false
+			}
+		}
+		return true
+	}), "every node finds web-1")
+	res := tc.cores[0].Nearest(catalog.Query{Service: "web", N: 3})
+	assert.True(t, res.FailedOver, "node 0 is in dc1 and web-1 runs on node 3 in dc2")
+
+	// A crashed node is declared dead by every survivor, and its service
+	// disappears from the answers.
+	tc.crashed[3] = true
+	assert.True(t, tc.waitFor(60*time.Second, func() bool { return tc.everyLiveNodeSees([]int{3}, catalog.Dead) }),
+		"every survivor declares node 3 dead")
+	assert.Empty(t, tc.cores[0].Nearest(catalog.Query{Service: "web", N: 3}).Instances)
+	for i, c := range tc.cores {
+		if i != 3 {
+			r, _ := c.Member(c.Self().ID)
+			assert.Equal(t, catalog.Alive, r.Status, "node %d never believed itself dead", i)
+		}
+	}
+}
+

@@ -1,0 +1,80 @@
+package node
+
+import (
+	"errors"
+
+	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/overlay"
+	"github.com/overlayd/overlayd/swim"
+	"github.com/overlayd/overlayd/vivaldi"
+)
+
+// Message types of the catalog protocol (overlay.ProtoCatalog). Append-only.
+const (
+	TypeRecordUpdate   overlay.MsgType = 1
+	TypeLivenessUpdate overlay.MsgType = 2
+	TypeDigest         overlay.MsgType = 3
+	TypeRecords        overlay.MsgType = 4
+	TypeSyncRequest    overlay.MsgType = 5
+	TypeCoordinate     overlay.MsgType = 6
+)
+
+// RecordUpdate carries a member's own record through a Plumtree broadcast:
+// its address, datacenter, coordinate and services.
+type RecordUpdate struct {
+	Record catalog.Record `cbor:"1,keyasint"`
+}
+
+// LivenessUpdate carries a SWIM verdict through a Plumtree broadcast.
+type LivenessUpdate struct {
+	Update swim.Update `cbor:"1,keyasint"`
+}
+
+// Digest opens an anti-entropy exchange: one hash per bucket of the
+// sender's catalog.
+type Digest struct {
+	Buckets []uint64 `cbor:"1,keyasint"`
+}
+
+// Records answers a Digest or a SyncRequest with records, in chunks. Want
+// lists the buckets the sender found different, whose records it wants in
+// return; it is set on the first chunk of a Digest's answer only.
+type Records struct {
+	Records []catalog.Record `cbor:"1,keyasint,omitempty"`
+	Want    []uint16         `cbor:"2,keyasint,omitempty"`
+}
+
+// SyncRequest asks a contact for its whole catalog, as a joiner does.
+type SyncRequest struct{}
+
+// CoordinateSample is the payload of a SWIM ack: the acking node's Vivaldi
+// coordinate, which the prober needs beside the RTT to update its own.
+type CoordinateSample struct {
+	Coordinate vivaldi.Coordinate `cbor:"1,keyasint"`
+}
+
+func (RecordUpdate) Protocol() overlay.Protocol     { return overlay.ProtoCatalog }
+func (LivenessUpdate) Protocol() overlay.Protocol   { return overlay.ProtoCatalog }
+func (Digest) Protocol() overlay.Protocol           { return overlay.ProtoCatalog }
+func (Records) Protocol() overlay.Protocol          { return overlay.ProtoCatalog }
+func (SyncRequest) Protocol() overlay.Protocol      { return overlay.ProtoCatalog }
+func (CoordinateSample) Protocol() overlay.Protocol { return overlay.ProtoCatalog }
+
+func (RecordUpdate) Type() overlay.MsgType     { return TypeRecordUpdate }
+func (LivenessUpdate) Type() overlay.MsgType   { return TypeLivenessUpdate }
+func (Digest) Type() overlay.MsgType           { return TypeDigest }
+func (Records) Type() overlay.MsgType          { return TypeRecords }
+func (SyncRequest) Type() overlay.MsgType      { return TypeSyncRequest }
+func (CoordinateSample) Type() overlay.MsgType { return TypeCoordinate }
+
+// RegisterMessages adds the catalog protocol's messages to r.
+func RegisterMessages(r *overlay.Registry) error {
+	return errors.Join(
+		overlay.Register[RecordUpdate](r),
+		overlay.Register[LivenessUpdate](r),
+		overlay.Register[Digest](r),
+		overlay.Register[Records](r),
+		overlay.Register[SyncRequest](r),
+		overlay.Register[CoordinateSample](r),
+	)
+}

@@ -1,0 +1,23 @@
+package node
+
+import (
+	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/overlay"
+)
+
+// Snapshot returns an immutable view of the catalog for readers on other
+// goroutines.
+func (c *Core) Snapshot() *catalog.Snapshot { return c.cat.Snapshot() }
+
+// Nearest answers "which healthy instances of a service are nearest to
+// me?" on a fresh snapshot, from this node's coordinate and datacenter.
+func (c *Core) Nearest(q catalog.Query) catalog.Result {
+	q.From = c.viv.Coordinate()
+	if q.FromDatacenter == "" {
+		q.FromDatacenter = c.cfg.Datacenter
+	}
+	return c.Snapshot().Nearest(q)
+}
+
+// Member returns this node's view of a member.
+func (c *Core) Member(id overlay.NodeID) (catalog.Record, bool) { return c.cat.Get(id) }
