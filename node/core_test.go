@@ -160,4 +160,3 @@ func TestCoreClusterConvergesDetectsDeathAndFindsNearest(t *testing.T) {
 		}
 	}
 }
-
