@@ -18,6 +18,7 @@ type experiment struct {
 var experiments = []experiment{
 	{"hyparview", "HyParView under massive failure (the DSN 2007 paper's §5)", runHyParView},
 	{"plumtree", "Plumtree broadcast trees: stable, churn, failures (SRDS 2007 §4); -latency FILE", runPlumtree},
+	{"converge", "full node.Cores: join, crash and partition convergence, bandwidth", runConverge},
 }
 
 func main() {

@@ -21,3 +21,10 @@ func (c *Core) Nearest(q catalog.Query) catalog.Result {
 
 // Member returns this node's view of a member.
 func (c *Core) Member(id overlay.NodeID) (catalog.Record, bool) { return c.cat.Get(id) }
+
+// Digest returns the catalog's anti-entropy digest, for comparing two
+// nodes' catalogs.
+func (c *Core) Digest() []uint64 { return c.cat.Digest(c.cfg.AntiEntropyBuckets) }
+
+// Counts returns how many members the catalog holds in each status.
+func (c *Core) Counts() catalog.Counts { return c.cat.Counts() }
