@@ -160,3 +160,26 @@ func TestCoreClusterConvergesDetectsDeathAndFindsNearest(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceChangesAreValidatedAndUndoneOnRefusal(t *testing.T) {
+	tc := newTestCluster(t, 1)
+	c := tc.cores[0]
+	require.NoError(t, c.RegisterService(tc.now, catalog.Service{ID: "db-1", Name: "db", Port: 5432, Health: catalog.Passing}))
+	before := c.Stats().RecordBroadcasts
+
+	err := c.RegisterService(tc.now, catalog.Service{ID: "bad", Name: "", Health: catalog.Passing})
+	require.ErrorIs(t, err, catalog.ErrInvalidRecord, "a service without a name is refused")
+	assert.False(t, c.SetServiceHealth(tc.now, "db-1", catalog.Health(99)), "an unknown health is refused")
+	assert.Equal(t, before, c.Stats().RecordBroadcasts, "nothing refused was broadcast")
+
+	r, ok := c.Member(c.Self().ID)
+	require.True(t, ok)
+	require.Len(t, r.Services, 1)
+	assert.Equal(t, catalog.Passing, r.Services[0].Health)
+
+	assert.True(t, c.SetServiceHealth(tc.now, "db-1", catalog.Critical))
+	assert.True(t, c.DeregisterService(tc.now, "db-1"))
+	assert.False(t, c.DeregisterService(tc.now, "db-1"))
+	r, _ = c.Member(c.Self().ID)
+	assert.Empty(t, r.Services)
+}

@@ -119,9 +119,11 @@ func (c *Core) SetServiceHealth(now time.Time, id string, h catalog.Health) bool
 	if i < 0 || c.services[i].Health == h {
 		return i >= 0
 	}
+	previous, previousVersion := c.services, c.version
 	c.services = slices.Clone(c.services)
 	c.services[i].Health = h
 	if err := c.publishOwnRecord(now); err != nil {
+		c.services, c.version = previous, previousVersion
 		return false
 	}
 	c.drain(now)
