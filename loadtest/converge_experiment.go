@@ -22,6 +22,7 @@ type convParams struct {
 	dcs        int
 	seeds      int
 	joinWindow time.Duration
+	settle     time.Duration
 	steady     time.Duration
 	crashPct   float64
 	partition  time.Duration
@@ -40,6 +41,7 @@ type convResult struct {
 	PartitionHeal  *float64 `json:"partition_heal_s"`
 	BytesPerNodeS  float64  `json:"bytes_per_node_s"`
 	MsgsPerNodeS   float64  `json:"msgs_per_node_s"`
+	RecordsPerS    float64  `json:"record_broadcasts_s"`
 	Crashed        int      `json:"crashed"`
 	PeakRSSMB      float64  `json:"peak_rss_mb"`
 	VirtualSeconds float64  `json:"virtual_s"`
@@ -60,11 +62,13 @@ func runConverge(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.dcs, "dcs", 3, "datacenters, assigned round-robin")
 	fs.IntVar(&p.seeds, "seeds", 3, "seed nodes the others join through")
 	fs.DurationVar(&p.joinWindow, "join-window", 10*time.Second, "nodes join at random times within this window")
+	fs.DurationVar(&p.settle, "settle", 5*time.Minute, "virtual time after the join before bandwidth is measured, for coordinates to settle")
 	fs.DurationVar(&p.steady, "steady", 60*time.Second, "steady-state window over which bandwidth is measured")
 	fs.Float64Var(&p.crashPct, "crash", 1, "percentage of nodes to crash")
 	fs.DurationVar(&p.partition, "partition", 60*time.Second, "how long the 50/50 partition lasts")
 	fs.DurationVar(&p.limit, "limit", 300*time.Second, "give up on a phase after this much virtual time")
-	links := fs.String("links", "uniform:1ms,10ms", linksHelp)
+	links := fs.String("links", "matrix:loadtest/data/planetlab490/rtt_ms.tsv", linksHelp+
+		"; the default is the PlanetLab WAN, run from the repository's root")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,7 +83,7 @@ func runConverge(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case p.n < 4 || p.seeds < 1 || p.seeds >= p.n || p.dcs < 1:
 		return fmt.Errorf("need -n >= 4, 1 <= -seeds < n and -dcs >= 1")
-	case p.joinWindow < 0 || p.steady <= 0 || p.partition < 0 || p.limit <= 0:
+	case p.joinWindow < 0 || p.settle < 0 || p.steady <= 0 || p.partition < 0 || p.limit <= 0:
 		return fmt.Errorf("-join-window and -partition must not be negative; -steady and -limit must be positive")
 	case p.crashPct < 0 || p.crashPct >= 50:
 		return fmt.Errorf("-crash %v: want a percentage below 50", p.crashPct)
@@ -127,14 +131,18 @@ func (p convParams) run(progress io.Writer) (convResult, error) {
 	res.JoinConverge = c.waitFor(time.Second, p.limit, func() bool { return c.allAlive(p.n) })
 	fmt.Fprintf(progress, "join: %s (%.1fs)\n", secondsText(res.JoinConverge), time.Since(began).Seconds())
 
-	// Steady state: what a node sends per second with nothing happening.
-	before := net.Stats().Sent
+	// Steady state: what a node sends per second with nothing happening,
+	// once coordinates have settled.
+	net.RunUntil(net.Now().Add(p.settle))
+	before, recordsBefore := net.Stats().Sent, c.recordBroadcasts()
 	net.RunUntil(net.Now().Add(p.steady))
 	after := net.Stats().Sent
+	res.RecordsPerS = float64(c.recordBroadcasts()-recordsBefore) / p.steady.Seconds()
 	secs := p.steady.Seconds() * float64(p.n)
 	res.BytesPerNodeS = float64(after.Bytes-before.Bytes) / secs
 	res.MsgsPerNodeS = float64(after.Msgs-before.Msgs) / secs
-	fmt.Fprintf(progress, "steady: %.0f B/s and %.2f msg/s per node (%.1fs)\n", res.BytesPerNodeS, res.MsgsPerNodeS, time.Since(began).Seconds())
+	fmt.Fprintf(progress, "steady: %.0f B/s and %.2f msg/s per node, %.2f record broadcasts/s in all (%.1fs)\n",
+		res.BytesPerNodeS, res.MsgsPerNodeS, res.RecordsPerS, time.Since(began).Seconds())
 
 	// Crash: every survivor shows every crashed node dead.
 	res.Crashed = int(float64(p.n) * p.crashPct / 100)
@@ -168,6 +176,15 @@ func (p convParams) run(progress io.Writer) (convResult, error) {
 	res.PeakRSSMB = peakRSSMB()
 	res.Seconds = time.Since(began).Seconds()
 	return res, nil
+}
+
+// recordBroadcasts sums the broadcasts of own records over every node.
+func (c *coreCluster) recordBroadcasts() uint64 {
+	var n uint64
+	for _, core := range c.cores {
+		n += core.Stats().RecordBroadcasts
+	}
+	return n
 }
 
 // waitFor runs the network, checking cond every step, until it holds or
@@ -265,6 +282,7 @@ func printConvReport(w io.Writer, r convResult) {
 	fmt.Fprintf(w, "converge: %d full Cores, seed %d\n\n", r.N, r.Seed)
 	fmt.Fprintf(w, "%-52s %s\n", "every catalog shows all nodes alive (from the first join)", secondsText(r.JoinConverge))
 	fmt.Fprintf(w, "%-52s %.0f B/s, %.2f msg/s\n", "steady state, sent per node", r.BytesPerNodeS, r.MsgsPerNodeS)
+	fmt.Fprintf(w, "%-52s %.2f/s\n", "steady state, own-record broadcasts in the cluster", r.RecordsPerS)
 	fmt.Fprintf(w, "%-52s %s\n", fmt.Sprintf("every survivor shows the %d crashed nodes dead", r.Crashed), secondsText(r.DeadConverge))
 	fmt.Fprintf(w, "%-52s %s\n", "after a 50/50 partition heals, every catalog agrees", secondsText(r.PartitionHeal))
 	fmt.Fprintf(w, "%-52s %.0f MB\n", "peak RSS", r.PeakRSSMB)

@@ -15,7 +15,7 @@ import (
 // catalog comes to list every node alive, every survivor declares the
 // crashed node dead, and after a partition every catalog agrees again.
 func TestConvergeSmall(t *testing.T) {
-	p := convParams{n: 40, seed: 4, dcs: 2, seeds: 2, joinWindow: 2 * time.Second, steady: 5 * time.Second,
+	p := convParams{n: 40, seed: 4, dcs: 2, seeds: 2, joinWindow: 2 * time.Second, settle: 5 * time.Second, steady: 5 * time.Second,
 		crashPct: 5, partition: 20 * time.Second, limit: 300 * time.Second,
 		latency: sim.Uniform{Min: time.Millisecond, Max: 10 * time.Millisecond}}
 	res, err := p.run(io.Discard)

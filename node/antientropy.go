@@ -22,6 +22,10 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 		}
 	case SyncRequest:
 		c.sendRecords(from, c.cat.Members(), nil)
+	case SampleRequest:
+		c.answerSample(from, m)
+	case CoordinateSample:
+		c.onSample(now, from, m)
 	default:
 		c.stats.Ignored++
 	}

@@ -32,12 +32,19 @@ type Core struct {
 	// version counts the changes this node made to its own record.
 	version  uint64
 	services []catalog.Service
-	// sentCoord is the coordinate in the last broadcast of the own record.
+	// sentCoord is the coordinate in the last broadcast of the own record,
+	// and sentAt when that broadcast went out.
 	sentCoord vivaldi.Coordinate
+	sentAt    time.Time
+	// typicalRTT is a moving average of the RTTs this node's probes measure.
+	typicalRTT time.Duration
 	// connected records whether the active view has a peer.
 	connected bool
 
-	nextCoordinate, nextAntiEntropy, nextReconnect time.Time
+	nextCoordinate, nextAntiEntropy, nextReconnect, nextSample time.Time
+	// sample is the outstanding coordinate sample, if any.
+	sample    *sampleRequest
+	sampleSeq uint32
 
 	out   Ready
 	stats Stats
@@ -70,6 +77,12 @@ func New(now time.Time, cfg Config) (*Core, error) {
 	}
 	ptCfg := cfg.Plumtree
 	ptCfg.Self, ptCfg.Rand = cfg.Self.ID, c.subRand()
+	if ptCfg.IHaveFlushInterval == 0 {
+		// Batch the announcements of every broadcast of half a second into
+		// one IHAVE per lazy peer: membership changes come in bursts, and
+		// half a second more before a graft changes little.
+		ptCfg.IHaveFlushInterval = 500 * time.Millisecond
+	}
 	if c.pt, err = plumtree.New(ptCfg); err != nil {
 		return nil, err
 	}
@@ -155,6 +168,9 @@ func (c *Core) Tick(now time.Time) {
 	}
 	if c.due(now, &c.nextAntiEntropy, c.cfg.AntiEntropyInterval) {
 		c.startAntiEntropy()
+	}
+	if c.due(now, &c.nextSample, c.cfg.SampleInterval) {
+		c.requestSample(now)
 	}
 	if c.due(now, &c.nextReconnect, c.cfg.ReconnectInterval) {
 		c.reconnect()

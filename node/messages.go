@@ -17,6 +17,7 @@ const (
 	TypeRecords        overlay.MsgType = 4
 	TypeSyncRequest    overlay.MsgType = 5
 	TypeCoordinate     overlay.MsgType = 6
+	TypeSampleRequest  overlay.MsgType = 7
 )
 
 // RecordUpdate carries a member's own record through a Plumtree broadcast:
@@ -47,10 +48,17 @@ type Records struct {
 // SyncRequest asks a contact for its whole catalog, as a joiner does.
 type SyncRequest struct{}
 
-// CoordinateSample is the payload of a SWIM ack: the acking node's Vivaldi
-// coordinate, which the prober needs beside the RTT to update its own.
+// CoordinateSample is a node's Vivaldi coordinate: the payload of its SWIM
+// acks, and its answer to a SampleRequest, whose Seq it echoes.
 type CoordinateSample struct {
 	Coordinate vivaldi.Coordinate `cbor:"1,keyasint"`
+	Seq        uint32             `cbor:"2,keyasint,omitempty"`
+}
+
+// SampleRequest asks any member for its coordinate, so that the asker can
+// measure the RTT to a node outside its active view.
+type SampleRequest struct {
+	Seq uint32 `cbor:"1,keyasint"`
 }
 
 func (RecordUpdate) Protocol() overlay.Protocol     { return overlay.ProtoCatalog }
@@ -59,6 +67,7 @@ func (Digest) Protocol() overlay.Protocol           { return overlay.ProtoCatalo
 func (Records) Protocol() overlay.Protocol          { return overlay.ProtoCatalog }
 func (SyncRequest) Protocol() overlay.Protocol      { return overlay.ProtoCatalog }
 func (CoordinateSample) Protocol() overlay.Protocol { return overlay.ProtoCatalog }
+func (SampleRequest) Protocol() overlay.Protocol    { return overlay.ProtoCatalog }
 
 func (RecordUpdate) Type() overlay.MsgType     { return TypeRecordUpdate }
 func (LivenessUpdate) Type() overlay.MsgType   { return TypeLivenessUpdate }
@@ -66,6 +75,7 @@ func (Digest) Type() overlay.MsgType           { return TypeDigest }
 func (Records) Type() overlay.MsgType          { return TypeRecords }
 func (SyncRequest) Type() overlay.MsgType      { return TypeSyncRequest }
 func (CoordinateSample) Type() overlay.MsgType { return TypeCoordinate }
+func (SampleRequest) Type() overlay.MsgType    { return TypeSampleRequest }
 
 // RegisterMessages adds the catalog protocol's messages to r.
 func RegisterMessages(r *overlay.Registry) error {
@@ -76,5 +86,6 @@ func RegisterMessages(r *overlay.Registry) error {
 		overlay.Register[Records](r),
 		overlay.Register[SyncRequest](r),
 		overlay.Register[CoordinateSample](r),
+		overlay.Register[SampleRequest](r),
 	)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/overlay"
 	"github.com/overlayd/overlayd/swim"
+	"github.com/overlayd/overlayd/vivaldi"
 )
 
 // ownRecord is this node's record as it stands.
@@ -34,7 +35,7 @@ func (c *Core) publishOwnRecord(now time.Time) error {
 	if _, err := c.cat.Apply(now, rec); err != nil {
 		return err
 	}
-	c.sentCoord = *rec.Coordinate
+	c.sentCoord, c.sentAt = *rec.Coordinate, now
 	c.broadcast(now, RecordUpdate{Record: rec})
 	c.stats.RecordBroadcasts++
 	return nil
@@ -51,9 +52,20 @@ func (c *Core) broadcast(now time.Time, msg overlay.Message) {
 }
 
 // maybeBroadcastCoordinate re-broadcasts the own record when the
-// coordinate has moved far enough since it was last sent.
+// coordinate has moved far enough since it was last sent and long enough
+// has passed; see DefaultCoordinateBudget.
 func (c *Core) maybeBroadcastCoordinate(now time.Time) {
-	if c.viv.Coordinate().DistanceTo(c.sentCoord) > c.cfg.CoordinateMove {
+	moved := c.viv.Coordinate().DistanceTo(c.sentCoord)
+	routine := max(c.cfg.CoordinateMove, time.Duration(c.cfg.CoordinateMoveRatio*float64(c.typicalRTT)))
+	if moved <= routine {
+		return
+	}
+	wait := c.cfg.CoordinateInterval
+	if moved <= c.typicalRTT/2 {
+		members := float64(c.cat.Counts().Live())
+		wait = max(wait, time.Duration(members/c.cfg.CoordinateBudget*float64(time.Second)))
+	}
+	if now.Sub(c.sentAt) >= wait {
 		_ = c.publishOwnRecord(now) // the own record is valid by construction
 	}
 }
@@ -66,9 +78,20 @@ func (c *Core) onProbe(e swim.ProbeRTT) {
 		c.stats.BadPayloads++
 		return
 	}
-	if _, err := c.viv.Update(e.Peer.ID, sample.Coordinate, e.RTT); err != nil {
+	c.updateCoordinate(e.Peer, sample.Coordinate, e.RTT)
+}
+
+// updateCoordinate feeds one RTT sample to Vivaldi and keeps the typical
+// RTT, an exponential moving average over about 20 samples.
+func (c *Core) updateCoordinate(peer overlay.Peer, coord vivaldi.Coordinate, rtt time.Duration) {
+	if _, err := c.viv.Update(peer.ID, coord, rtt); err != nil {
 		c.stats.RejectedSamples++
 		return
+	}
+	if c.typicalRTT == 0 {
+		c.typicalRTT = rtt
+	} else {
+		c.typicalRTT += (rtt - c.typicalRTT) / 20
 	}
 	c.setAckPayload()
 }
