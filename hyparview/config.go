@@ -71,21 +71,15 @@ type Config struct {
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	setDefault(&c.ActiveSize, DefaultActiveSize)
-	setDefault(&c.PassiveSize, DefaultPassiveSize)
-	setDefault(&c.ARWL, DefaultARWL)
-	setDefault(&c.PRWL, DefaultPRWL)
-	setDefault(&c.ShuffleActive, DefaultShuffleActive)
-	setDefault(&c.ShufflePassive, DefaultShufflePassive)
-	setDefault(&c.ShuffleInterval, DefaultShuffleInterval)
-	setDefault(&c.NeighborTimeout, DefaultNeighborTimeout)
+	overlay.SetDefault(&c.ActiveSize, DefaultActiveSize)
+	overlay.SetDefault(&c.PassiveSize, DefaultPassiveSize)
+	overlay.SetDefault(&c.ARWL, DefaultARWL)
+	overlay.SetDefault(&c.PRWL, DefaultPRWL)
+	overlay.SetDefault(&c.ShuffleActive, DefaultShuffleActive)
+	overlay.SetDefault(&c.ShufflePassive, DefaultShufflePassive)
+	overlay.SetDefault(&c.ShuffleInterval, DefaultShuffleInterval)
+	overlay.SetDefault(&c.NeighborTimeout, DefaultNeighborTimeout)
 	return c
-}
-
-func setDefault[T int | time.Duration](field *T, def T) {
-	if *field == 0 {
-		*field = def
-	}
 }
 
 // Validate reports the first nonsensical field of c, after defaults.

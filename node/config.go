@@ -85,26 +85,16 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	setDefault(&c.AntiEntropyInterval, DefaultAntiEntropyInterval)
-	setDefault(&c.AntiEntropyBuckets, DefaultAntiEntropyBuckets)
-	setDefault(&c.CoordinateInterval, DefaultCoordinateInterval)
-	setDefault(&c.CoordinateMove, DefaultCoordinateMove)
-	if c.CoordinateMoveRatio == 0 {
-		c.CoordinateMoveRatio = DefaultCoordinateMoveRatio
-	}
-	if c.CoordinateBudget == 0 {
-		c.CoordinateBudget = DefaultCoordinateBudget
-	}
-	setDefault(&c.ReconnectInterval, DefaultReconnectInterval)
-	setDefault(&c.SampleInterval, DefaultSampleInterval)
-	setDefault(&c.MaxRecordsPerMessage, DefaultMaxRecordsPerMessage)
+	overlay.SetDefault(&c.AntiEntropyInterval, DefaultAntiEntropyInterval)
+	overlay.SetDefault(&c.AntiEntropyBuckets, DefaultAntiEntropyBuckets)
+	overlay.SetDefault(&c.CoordinateInterval, DefaultCoordinateInterval)
+	overlay.SetDefault(&c.CoordinateMove, DefaultCoordinateMove)
+	overlay.SetDefault(&c.CoordinateMoveRatio, DefaultCoordinateMoveRatio)
+	overlay.SetDefault(&c.CoordinateBudget, DefaultCoordinateBudget)
+	overlay.SetDefault(&c.ReconnectInterval, DefaultReconnectInterval)
+	overlay.SetDefault(&c.SampleInterval, DefaultSampleInterval)
+	overlay.SetDefault(&c.MaxRecordsPerMessage, DefaultMaxRecordsPerMessage)
 	return c
-}
-
-func setDefault[T int | time.Duration](field *T, def T) {
-	if *field == 0 {
-		*field = def
-	}
 }
 
 // Validate reports the first nonsensical field of c, after defaults. The

@@ -167,30 +167,20 @@ const (
 
 // withDefaults returns a copy of c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	setDuration := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	setInt := func(v *int, def int) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	setDuration(&c.GraftTimeout, DefaultGraftTimeout)
-	setDuration(&c.SecondGraftTimeout, DefaultSecondGraftTimeout)
-	setInt(&c.MaxIHaveEntries, DefaultMaxIHaveEntries)
-	setDuration(&c.CacheTTL, DefaultCacheTTL)
-	setDuration(&c.AnnounceWindow, DefaultAnnounceWindow)
-	setInt(&c.MaxCacheEntries, DefaultMaxCacheEntries)
-	setInt(&c.MaxCacheBytes, DefaultMaxCacheBytes)
-	setDuration(&c.SeenTTL, defaultSeenTTLFactor*c.CacheTTL)
-	setInt(&c.MaxSeenEntries, defaultSeenEntriesFactor*c.MaxCacheEntries)
-	setInt(&c.MaxMissing, DefaultMaxMissing)
-	setInt(&c.OptimizationThreshold, DefaultOptimizationThreshold)
-	setInt(&c.OptimizationEvidence, DefaultOptimizationEvidence)
-	setDuration(&c.LatencyMargin, DefaultLatencyMargin)
-	setDuration(&c.OptimizationCooldown, DefaultOptimizationCooldown)
+	overlay.SetDefault(&c.GraftTimeout, DefaultGraftTimeout)
+	overlay.SetDefault(&c.SecondGraftTimeout, DefaultSecondGraftTimeout)
+	overlay.SetDefault(&c.MaxIHaveEntries, DefaultMaxIHaveEntries)
+	overlay.SetDefault(&c.CacheTTL, DefaultCacheTTL)
+	overlay.SetDefault(&c.AnnounceWindow, DefaultAnnounceWindow)
+	overlay.SetDefault(&c.MaxCacheEntries, DefaultMaxCacheEntries)
+	overlay.SetDefault(&c.MaxCacheBytes, DefaultMaxCacheBytes)
+	overlay.SetDefault(&c.SeenTTL, defaultSeenTTLFactor*c.CacheTTL)
+	overlay.SetDefault(&c.MaxSeenEntries, defaultSeenEntriesFactor*c.MaxCacheEntries)
+	overlay.SetDefault(&c.MaxMissing, DefaultMaxMissing)
+	overlay.SetDefault(&c.OptimizationThreshold, DefaultOptimizationThreshold)
+	overlay.SetDefault(&c.OptimizationEvidence, DefaultOptimizationEvidence)
+	overlay.SetDefault(&c.LatencyMargin, DefaultLatencyMargin)
+	overlay.SetDefault(&c.OptimizationCooldown, DefaultOptimizationCooldown)
 	return c
 }
 

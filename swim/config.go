@@ -86,19 +86,13 @@ type Config struct {
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	setDefault(&c.ProbeInterval, DefaultProbeInterval)
-	setDefault(&c.ProbeTimeout, DefaultProbeTimeout)
-	setDefault(&c.IndirectChecks, DefaultIndirectChecks)
-	setDefault(&c.SuspicionMult, DefaultSuspicionMult)
-	setDefault(&c.SuspicionMaxTimeoutMult, DefaultSuspicionMaxTimeoutMult)
-	setDefault(&c.MaxLocalHealth, DefaultMaxLocalHealth)
+	overlay.SetDefault(&c.ProbeInterval, DefaultProbeInterval)
+	overlay.SetDefault(&c.ProbeTimeout, DefaultProbeTimeout)
+	overlay.SetDefault(&c.IndirectChecks, DefaultIndirectChecks)
+	overlay.SetDefault(&c.SuspicionMult, DefaultSuspicionMult)
+	overlay.SetDefault(&c.SuspicionMaxTimeoutMult, DefaultSuspicionMaxTimeoutMult)
+	overlay.SetDefault(&c.MaxLocalHealth, DefaultMaxLocalHealth)
 	return c
-}
-
-func setDefault[T int | time.Duration](field *T, def T) {
-	if *field == 0 {
-		*field = def
-	}
 }
 
 // Validate reports the first nonsensical field of c, after defaults.

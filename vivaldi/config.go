@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/overlayd/overlayd/overlay"
 )
 
 // ErrInvalidConfig reports a [Config] that [New] cannot run with.
@@ -130,22 +132,16 @@ type Config struct {
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	setDefault(&c.Dimensionality, DefaultDimensionality)
-	setDefault(&c.VivaldiErrorMax, DefaultVivaldiErrorMax)
-	setDefault(&c.VivaldiCE, DefaultVivaldiCE)
-	setDefault(&c.VivaldiCC, DefaultVivaldiCC)
-	setDefault(&c.AdjustmentWindowSize, DefaultAdjustmentWindowSize)
-	setDefault(&c.HeightMin, DefaultHeightMin)
-	setDefault(&c.LatencyFilterSize, DefaultLatencyFilterSize)
-	setDefault(&c.GravityRho, DefaultGravityRho)
-	setDefault(&c.MaxPeers, DefaultMaxPeers)
+	overlay.SetDefault(&c.Dimensionality, DefaultDimensionality)
+	overlay.SetDefault(&c.VivaldiErrorMax, DefaultVivaldiErrorMax)
+	overlay.SetDefault(&c.VivaldiCE, DefaultVivaldiCE)
+	overlay.SetDefault(&c.VivaldiCC, DefaultVivaldiCC)
+	overlay.SetDefault(&c.AdjustmentWindowSize, DefaultAdjustmentWindowSize)
+	overlay.SetDefault(&c.HeightMin, DefaultHeightMin)
+	overlay.SetDefault(&c.LatencyFilterSize, DefaultLatencyFilterSize)
+	overlay.SetDefault(&c.GravityRho, DefaultGravityRho)
+	overlay.SetDefault(&c.MaxPeers, DefaultMaxPeers)
 	return c
-}
-
-func setDefault[T int | float64 | time.Duration](field *T, def T) {
-	if *field == 0 {
-		*field = def
-	}
 }
 
 // Validate reports the first nonsensical field of c, after defaults.

@@ -79,19 +79,13 @@ type Config struct {
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	setDefault(&c.MaxMembers, DefaultMaxMembers)
-	setDefault(&c.MaxServicesPerMember, DefaultMaxServicesPerMember)
-	setDefault(&c.MaxRecordBytes, DefaultMaxRecordBytes)
-	setDefault(&c.MaxTombstones, c.MaxMembers)
-	setDefault(&c.DeadRetention, DefaultDeadRetention)
-	setDefault(&c.Dimensionality, vivaldi.DefaultDimensionality)
+	overlay.SetDefault(&c.MaxMembers, DefaultMaxMembers)
+	overlay.SetDefault(&c.MaxServicesPerMember, DefaultMaxServicesPerMember)
+	overlay.SetDefault(&c.MaxRecordBytes, DefaultMaxRecordBytes)
+	overlay.SetDefault(&c.MaxTombstones, c.MaxMembers)
+	overlay.SetDefault(&c.DeadRetention, DefaultDeadRetention)
+	overlay.SetDefault(&c.Dimensionality, vivaldi.DefaultDimensionality)
 	return c
-}
-
-func setDefault[T int | time.Duration](field *T, def T) {
-	if *field == 0 {
-		*field = def
-	}
 }
 
 // Validate reports the first nonsensical field of c, after defaults.
