@@ -70,13 +70,11 @@ func runConverge(args []string, stdout, stderr io.Writer) error {
 	links := fs.String("links", "matrix:loadtest/data/planetlab490/rtt_ms.tsv", linksHelp+
 		"; the default is the PlanetLab WAN, run from the repository's root")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
-	if err := fs.Parse(args); err != nil {
+	stop, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	var err error
+	defer stop()
 	if p.latency, err = parseLinks(*links); err != nil {
 		return err
 	}

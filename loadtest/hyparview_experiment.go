@@ -88,13 +88,11 @@ func runHyParView(args []string, stdout, stderr io.Writer) error {
 		"(0s: at once, as the kernel resets the sockets of a crashed process) or \"never\"\n"+
 		"(a crash is learnt only when a send to it fails)")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
-	if err := fs.Parse(args); err != nil {
+	stop, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	var err error
+	defer stop()
 	if p.failures, err = parsePercentages(*failures); err != nil {
 		return err
 	}

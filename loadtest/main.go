@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 )
 
 // experiment is one `go run ./loadtest NAME` sub-command.
@@ -62,9 +63,11 @@ func usage(w io.Writer) {
 }
 
 // newFlagSet returns a flag set whose errors come back to the caller and
-// whose -h output names the experiment and shows an example.
+// whose -h output names the experiment and shows an example. Every
+// experiment also takes -cpuprofile; see parseFlags.
 func newFlagSet(name, about, example string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./loadtest %s [flags]\n\n%s\n\nFlags:\n", name, about)
@@ -72,4 +75,28 @@ func newFlagSet(name, about, example string, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprintf(stderr, "\nExample: %s\n", example)
 	}
 	return fs
+}
+
+// parseFlags parses an experiment's flags and starts the CPU profile that
+// -cpuprofile asks for; the caller must call stop when the run ends.
+func parseFlags(fs *flag.FlagSet, args []string) (stop func(), err error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	path := fs.Lookup("cpuprofile").Value.String()
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

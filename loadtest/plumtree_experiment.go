@@ -105,15 +105,13 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 		"(its duplicates and PRUNEs arrive) before the next, as in the paper (default 250ms; 5s with -latency)")
 	fs.DurationVar(&p.margin, "margin", plumtree.DefaultLatencyMargin, "latency experiment: the latency optimisation's margin")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
-	if err := fs.Parse(args); err != nil {
+	stop, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
+	defer stop()
 	nSet := false
 	fs.Visit(func(f *flag.Flag) { nSet = nSet || f.Name == "n" })
-	var err error
 	if p.hv.failures, err = parsePercentages(*failures); err != nil {
 		return err
 	}

@@ -101,15 +101,8 @@ func (c *Core) reconnect() {
 // rejoin joins again through a random live member of the catalog when
 // HyParView knows no peer any more.
 func (c *Core) rejoin() {
-	var live []overlay.Peer
-	for _, r := range c.cat.Members() {
-		if r.Member.ID != c.cfg.Self.ID && (r.Status == catalog.Alive || r.Status == catalog.Suspect) {
-			live = append(live, r.Member)
-		}
+	if r, ok := c.cat.Sample(c.rng, 16, c.isLiveOther); ok {
+		c.hv.Join(r.Member)
+		c.stats.Rejoins++
 	}
-	if len(live) == 0 {
-		return
-	}
-	c.hv.Join(live[c.rng.IntN(len(live))])
-	c.stats.Rejoins++
 }

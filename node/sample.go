@@ -20,17 +20,18 @@ func (c *Core) requestSample(now time.Time) {
 	if c.sample != nil && now.Sub(c.sample.sentAt) < sampleTimeout {
 		return
 	}
-	members := c.cat.Members()
-	for range 4 { // a few tries to land on a live member other than self
-		r := members[c.rng.IntN(len(members))]
-		if r.Member.ID == c.cfg.Self.ID || (r.Status != catalog.Alive && r.Status != catalog.Suspect) {
-			continue
-		}
-		c.sampleSeq++
-		c.sample = &sampleRequest{peer: r.Member, seq: c.sampleSeq, sentAt: now}
-		c.send(r.Member, SampleRequest{Seq: c.sampleSeq})
+	r, ok := c.cat.Sample(c.rng, 4, c.isLiveOther)
+	if !ok {
 		return
 	}
+	c.sampleSeq++
+	c.sample = &sampleRequest{peer: r.Member, seq: c.sampleSeq, sentAt: now}
+	c.send(r.Member, SampleRequest{Seq: c.sampleSeq})
+}
+
+// isLiveOther reports whether r is a live member other than this node.
+func (c *Core) isLiveOther(r catalog.Record) bool {
+	return r.Member.ID != c.cfg.Self.ID && (r.Status == catalog.Alive || r.Status == catalog.Suspect)
 }
 
 // answerSample sends this node's coordinate to a member that asked.

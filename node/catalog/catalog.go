@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ type Catalog struct {
 	stale map[string]map[overlay.NodeID]struct{}
 	// gone holds the members whose record is dead or left.
 	gone map[overlay.NodeID]struct{}
+	// ids lists every member's ID in order, for Sample.
+	ids []overlay.NodeID
 
 	tombstones tombstones
 	counts     Counts
@@ -138,6 +141,8 @@ func (c *Catalog) add(now time.Time, r Record, h uint64) (bool, error) {
 	}
 	c.tombstones.remove(r.Member.ID)
 	c.replace(nil, newEntry(now, r.Clone(), h))
+	i, _ := slices.BinarySearch(c.ids, r.Member.ID)
+	c.ids = slices.Insert(c.ids, i, r.Member.ID)
 	c.stats.Changed++
 	return true, nil
 }
@@ -171,7 +176,25 @@ func (c *Catalog) remove(e *entry) {
 	c.markStale(&e.rec)
 	delete(c.gone, e.rec.Member.ID)
 	c.records.delete(e.rec.Member.ID, e.idHash)
+	if i, found := slices.BinarySearch(c.ids, e.rec.Member.ID); found {
+		c.ids = slices.Delete(c.ids, i, i+1)
+	}
 	c.last = nil
+}
+
+// Sample returns a uniformly random member that keep accepts, trying at
+// most tries members; it costs O(tries), whatever the catalog's size.
+func (c *Catalog) Sample(rng *rand.Rand, tries int, keep func(Record) bool) (Record, bool) {
+	for range tries {
+		if len(c.ids) == 0 {
+			break
+		}
+		id := c.ids[rng.IntN(len(c.ids))]
+		if r, ok := c.Get(id); ok && keep(r) {
+			return r, true
+		}
+	}
+	return Record{}, false
 }
 
 // Get returns the record of member id.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,25 @@ func TestRecordSurvivesCBOR(t *testing.T) {
 	require.NoError(t, cbor.Unmarshal(data, &back))
 	assert.Equal(t, stored, back)
 	assert.Equal(t, hashRecord(&stored), hashRecord(&back))
+}
+
+func TestSampleDrawsOnlyAcceptedMembers(t *testing.T) {
+	c := newTestCatalog(t, nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	_, ok := c.Sample(rng, 8, func(Record) bool { return true })
+	assert.False(t, ok, "an empty catalog has nothing to draw")
+
+	for i := 0; i < 20; i++ {
+		mustApply(t, c, t0, liveness(overlay.NodeID(fmt.Sprintf("m%02d", i)), 1, Alive))
+	}
+	seen := map[overlay.NodeID]bool{}
+	for range 500 {
+		r, ok := c.Sample(rng, 8, func(r Record) bool { return r.Member.ID != "m00" })
+		require.True(t, ok)
+		assert.NotEqual(t, overlay.NodeID("m00"), r.Member.ID)
+		seen[r.Member.ID] = true
+	}
+	assert.GreaterOrEqual(t, len(seen), 19, "every accepted member comes up")
+	_, ok = c.Sample(rng, 8, func(Record) bool { return false })
+	assert.False(t, ok)
 }
