@@ -120,7 +120,7 @@ func (p convParams) run(progress io.Writer) (convResult, error) {
 		seed := corePeer(rng.IntN(min(i, p.seeds)))
 		at := time.Duration(rng.Int64N(int64(p.joinWindow) + 1))
 		if i < p.seeds {
-			at = 0
+			at = 0 // the seeds first, or the nodes that join a seed not yet joined form an island
 		}
 		net.After(at, func() { c.cores[i].Join(net.Now(), seed); c.flush(i) })
 	}

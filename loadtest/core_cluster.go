@@ -18,6 +18,14 @@ type coreCluster struct {
 	cores []*node.Core
 	index map[overlay.NodeID]int32
 	up    []bool
+
+	// probeLoss drops this fraction of SWIM's messages, which overlayd
+	// sends as datagrams; the other protocols ride on streams, whose
+	// losses QUIC retransmits.
+	probeLoss float64
+	lossRand  *rand.Rand
+	// slow delays the handling of every message by a node, when set.
+	slow []time.Duration
 }
 
 // corePeer is the identity of simulated node i.
@@ -70,6 +78,9 @@ func (c *coreCluster) flush(i int) {
 	}
 	codec := c.cores[i].Codec()
 	for _, o := range rd.Messages {
+		if c.probeLoss > 0 && o.Msg.Protocol() == overlay.ProtoSWIM && c.lossRand.Float64() < c.probeLoss {
+			continue
+		}
 		size, err := codec.EncodedSize(o.Msg)
 		if err != nil {
 			panic(fmt.Sprintf("node %d sent a message it cannot encode: %v", i, err))
@@ -90,8 +101,15 @@ type coreHost struct {
 }
 
 func (h coreHost) Deliver(from int, msg any) {
-	h.c.cores[h.i].Step(h.c.net.Now(), h.c.cores[from].Self(), msg.(overlay.Message))
-	h.c.flush(h.i)
+	step := func() {
+		h.c.cores[h.i].Step(h.c.net.Now(), h.c.cores[from].Self(), msg.(overlay.Message))
+		h.c.flush(h.i)
+	}
+	if h.c.slow != nil && h.c.slow[h.i] > 0 {
+		h.c.net.AfterNode(h.i, h.c.slow[h.i], step) // a fixed delay keeps each link's order
+		return
+	}
+	step()
 }
 
 func (h coreHost) SendFailed(to int, _ any) { h.peerFailed(to) }

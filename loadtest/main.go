@@ -20,6 +20,7 @@ var experiments = []experiment{
 	{"hyparview", "HyParView under massive failure (the DSN 2007 paper's §5)", runHyParView},
 	{"plumtree", "Plumtree broadcast trees: stable, churn, failures (SRDS 2007 §4); -latency FILE", runPlumtree},
 	{"converge", "full node.Cores: join, crash and partition convergence, bandwidth", runConverge},
+	{"swim", "full node.Cores: failure detection time and false positives", runSWIM},
 }
 
 func main() {

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/node/catalog"
+)
+
+// swimParams are the swim experiment's knobs.
+type swimParams struct {
+	n        int
+	seed     uint64
+	crash    int
+	duration time.Duration // of each false-positive run
+	latency  sim.Latency
+	asJSON   bool
+}
+
+// swimResult is the report.
+type swimResult struct {
+	N              int            `json:"n"`
+	Seed           uint64         `json:"seed"`
+	Crashed        int            `json:"crashed"`
+	DetectMedian   float64        `json:"detect_median_s"`
+	DetectP99      float64        `json:"detect_p99_s"`
+	DetectMax      float64        `json:"detect_max_s"`
+	Undetected     int            `json:"undetected_pairs"`
+	FalsePositives map[string]int `json:"false_positives"`
+	SlowDeclared   int            `json:"slow_nodes_declared_dead"`
+	MsgsPerNodeS   float64        `json:"msgs_per_node_s"`
+	BytesPerNodeS  float64        `json:"bytes_per_node_s"`
+	Seconds        float64        `json:"seconds"`
+}
+
+func runSWIM(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("swim",
+		"Runs full node.Cores and measures SWIM: how long until every survivor marks crashed nodes\n"+
+			"dead (median, p99 and max over survivor–crashed pairs), and false positives over a quiet\n"+
+			"run at 0, 5 and 10 % loss of SWIM's datagrams and with 1 % of nodes slow (their message\n"+
+			"handling delayed by a fixed 1–5 s each). Bandwidth is counted at the codec's encoded sizes.",
+		"go run ./loadtest swim -n 1000 -json", stderr)
+	p := swimParams{}
+	fs.IntVar(&p.n, "n", 1000, "number of nodes")
+	fs.Uint64Var(&p.seed, "seed", 1, "random seed; the same seed gives the same output")
+	fs.IntVar(&p.crash, "crash", 10, "nodes to crash")
+	fs.DurationVar(&p.duration, "duration", 10*time.Minute, "virtual length of each false-positive run")
+	links := fs.String("links", "uniform:1ms,10ms", linksHelp+"; the default is a LAN, memberlist's LAN profile's home")
+	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
+	stop, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if p.latency, err = parseLinks(*links); err != nil {
+		return err
+	}
+	if p.n < 10 || p.crash < 1 || p.crash >= p.n/2 || p.duration <= 0 {
+		return fmt.Errorf("need -n >= 10, 1 <= -crash < n/2 and a positive -duration")
+	}
+	res, err := p.run(stderr)
+	if err != nil {
+		return err
+	}
+	printSWIMReport(stdout, p, res)
+	if p.asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	return nil
+}
+
+// cluster starts p.n Cores joined through three seeds, runs them until
+// every catalog shows every node alive, and returns them.
+func (p swimParams) cluster(label uint64) (*coreCluster, error) {
+	net, err := sim.New(sim.Config{Seed: subSeed(p.seed, 30, label), Latency: p.latency,
+		SendFailureDelay: time.Second, CrashDetection: 5 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	c, err := newCoreCluster(net, p.n, 1, subSeed(p.seed, 31, label), convergeTick)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(subSeed(p.seed, 32, label), 0))
+	for i := 1; i < p.n; i++ {
+		seed := corePeer(rng.IntN(min(i, 3)))
+		at := time.Duration(rng.Int64N(int64(10 * time.Second)))
+		if i < 3 {
+			at = 0 // the seeds first, or the nodes that join a seed not yet joined form an island
+		}
+		net.After(at, func() { c.cores[i].Join(net.Now(), seed); c.flush(i) })
+	}
+	if c.waitFor(time.Second, 5*time.Minute, func() bool { return c.allAlive(p.n) }) == nil {
+		return nil, fmt.Errorf("%d nodes did not converge within 5 minutes", p.n)
+	}
+	return c, nil
+}
+
+func (p swimParams) run(progress io.Writer) (swimResult, error) {
+	began := time.Now()
+	res := swimResult{N: p.n, Seed: p.seed, Crashed: p.crash, FalsePositives: map[string]int{}}
+
+	// Detection.
+	c, err := p.cluster(1)
+	if err != nil {
+		return res, err
+	}
+	rng := rand.New(rand.NewPCG(subSeed(p.seed, 33), 0))
+	crashed := rng.Perm(p.n - 3)[:p.crash]
+	for k := range crashed {
+		crashed[k] += 3 // never a seed
+		c.crash(crashed[k])
+	}
+	start := c.net.Now()
+	var times []float64
+	pending := map[[2]int]bool{}
+	for i := range c.cores {
+		if c.up[i] {
+			for _, j := range crashed {
+				pending[[2]int{i, j}] = true
+			}
+		}
+	}
+	for len(pending) > 0 && c.net.Now().Sub(start) < 2*time.Minute {
+		c.net.RunUntil(c.net.Now().Add(100 * time.Millisecond))
+		for pair := range pending {
+			if r, ok := c.cores[pair[0]].Member(corePeer(pair[1]).ID); ok && r.Status == catalog.Dead {
+				times = append(times, c.net.Now().Sub(start).Seconds())
+				delete(pending, pair)
+			}
+		}
+	}
+	res.Undetected = len(pending)
+	slices.Sort(times)
+	res.DetectMedian, res.DetectP99 = quantile(times, 0.5), quantile(times, 0.99)
+	if len(times) > 0 {
+		res.DetectMax = times[len(times)-1]
+	}
+	fmt.Fprintf(progress, "detection: median %.1f s, p99 %.1f s, max %.1f s, %d pairs undetected (%.1fs)\n",
+		res.DetectMedian, res.DetectP99, res.DetectMax, res.Undetected, time.Since(began).Seconds())
+
+	// False positives: quiet runs under loss, and with slow nodes.
+	for _, sc := range []struct {
+		name string
+		loss float64
+		slow bool
+	}{{"loss_0", 0, false}, {"loss_5", 0.05, false}, {"loss_10", 0.10, false}, {"slow_1pct", 0, true}} {
+		c, err := p.cluster(2)
+		if err != nil {
+			return res, err
+		}
+		c.probeLoss, c.lossRand = sc.loss, rand.New(rand.NewPCG(subSeed(p.seed, 34), 0))
+		var slow []int
+		if sc.slow {
+			c.slow = make([]time.Duration, p.n)
+			for _, i := range rng.Perm(p.n)[:max(p.n/100, 1)] {
+				c.slow[i] = time.Second + time.Duration(rng.Int64N(int64(4*time.Second)))
+				slow = append(slow, i)
+			}
+		}
+		before := c.net.Stats().Sent
+		declared := map[int]bool{}
+		for end := c.net.Now().Add(p.duration); c.net.Now().Before(end); {
+			c.net.RunUntil(c.net.Now().Add(time.Second))
+			c.collectDead(declared)
+		}
+		res.FalsePositives[sc.name] = len(declared)
+		for _, i := range slow {
+			if declared[i] {
+				res.SlowDeclared++
+			}
+		}
+		if sc.name == "loss_0" {
+			after := c.net.Stats().Sent
+			secs := p.duration.Seconds() * float64(p.n)
+			res.MsgsPerNodeS = float64(after.Msgs-before.Msgs) / secs
+			res.BytesPerNodeS = float64(after.Bytes-before.Bytes) / secs
+		}
+		fmt.Fprintf(progress, "%s: %d live nodes declared dead somewhere (%.1fs)\n", sc.name, len(declared), time.Since(began).Seconds())
+	}
+	res.Seconds = time.Since(began).Seconds()
+	return res, nil
+}
+
+// collectDead adds to declared every node that some node's catalog shows
+// dead. Nobody crashed in these runs, so every one is a false positive.
+func (c *coreCluster) collectDead(declared map[int]bool) {
+	for _, core := range c.cores {
+		if core.Counts().Dead == 0 {
+			continue
+		}
+		for j := range c.cores {
+			if r, ok := core.Member(corePeer(j).ID); ok && r.Status == catalog.Dead {
+				declared[j] = true
+			}
+		}
+	}
+}
+
+func printSWIMReport(w io.Writer, p swimParams, r swimResult) {
+	fmt.Fprintf(w, "SWIM in full Cores: %d nodes, seed %d\n\n", r.N, r.Seed)
+	fmt.Fprintf(w, "crash of %d: every survivor marks them dead — median %.1f s, p99 %.1f s, max %.1f s (%d pairs undetected after 2 min)\n",
+		r.Crashed, r.DetectMedian, r.DetectP99, r.DetectMax, r.Undetected)
+	fmt.Fprintf(w, "false positives over %v: loss 0 %% %d, loss 5 %% %d, loss 10 %% %d, 1 %% slow nodes %d (of them slow: %d)\n",
+		p.duration, r.FalsePositives["loss_0"], r.FalsePositives["loss_5"], r.FalsePositives["loss_10"], r.FalsePositives["slow_1pct"], r.SlowDeclared)
+	fmt.Fprintf(w, "steady state per node: %.2f msg/s, %.0f B/s\n\n%.1f s\n", r.MsgsPerNodeS, r.BytesPerNodeS, r.Seconds)
+}
