@@ -10,8 +10,7 @@ import (
 // applyRecord merges a member's record into the catalog and tells SWIM the
 // liveness it asserts.
 func (c *Core) applyRecord(now time.Time, r catalog.Record) {
-	if _, err := c.cat.Apply(now, r); err != nil {
-		c.stats.RejectedRecords++
+	if !c.applyToCatalog(now, r) {
 		return
 	}
 	if state, ok := swimState(r.Status); ok {
@@ -29,11 +28,30 @@ func (c *Core) applyRecord(now time.Time, r catalog.Record) {
 // which refutes it if it names this node.
 func (c *Core) applyLiveness(now time.Time, u swim.Update) {
 	r := catalog.Record{Member: u.Member, Incarnation: u.Incarnation, Status: catalogStatus(u.State)}
-	if _, err := c.cat.Apply(now, r); err != nil {
-		c.stats.RejectedRecords++
+	if !c.applyToCatalog(now, r) {
 		return
 	}
 	c.sw.Observe(now, u)
+}
+
+// applyToCatalog merges r and reports whether the catalog took it. A
+// member held dead that comes back alive means a partition has healed: the
+// two sides now each hold the other dead, and every node must hear that
+// to refute it, so an anti-entropy exchange starts at once instead of at
+// the next interval.
+func (c *Core) applyToCatalog(now time.Time, r catalog.Record) bool {
+	before, known := c.cat.Get(r.Member.ID)
+	if _, err := c.cat.Apply(now, r); err != nil {
+		c.stats.RejectedRecords++
+		return false
+	}
+	if known && before.Status == catalog.Dead {
+		if after, _ := c.cat.Get(r.Member.ID); after.Status == catalog.Alive && now.Sub(c.lastRevivalSync) >= time.Second {
+			c.lastRevivalSync = now
+			c.startAntiEntropy()
+		}
+	}
+	return true
 }
 
 func swimState(s catalog.Status) (swim.State, bool) {

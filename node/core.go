@@ -36,6 +36,8 @@ type Core struct {
 	// and sentAt when that broadcast went out.
 	sentCoord vivaldi.Coordinate
 	sentAt    time.Time
+	// lastRevivalSync is when a revived member last triggered anti-entropy.
+	lastRevivalSync time.Time
 	// typicalRTT is a moving average of the RTTs this node's probes measure.
 	typicalRTT time.Duration
 	// connected records whether the active view has a peer.
