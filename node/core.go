@@ -135,8 +135,13 @@ func (c *Core) Join(now time.Time, contact overlay.Peer) {
 	c.drain(now)
 }
 
-// Step handles a message from a peer.
+// Step handles a message from a peer. A message of no known protocol is
+// ignored and counted.
 func (c *Core) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
+	if msg == nil {
+		c.stats.Ignored++
+		return
+	}
 	switch msg.Protocol() {
 	case overlay.ProtoHyParView:
 		c.hv.Step(now, from, msg)

@@ -219,3 +219,17 @@ func TestCoreClusterHealsAPartition(t *testing.T) {
 	assert.True(t, tc.waitFor(3*time.Minute, func() bool { return tc.everyLiveNodeSees(tc.all(), catalog.Alive) }),
 		"after the heal every catalog shows every node alive again")
 }
+
+func TestStepIgnoresMessagesOfNoKnownProtocol(t *testing.T) {
+	tc := newTestCluster(t, 1)
+	c := tc.cores[0]
+	c.Step(tc.now, overlay.Peer{ID: "x", Addr: "y"}, nil)
+	c.Step(tc.now, overlay.Peer{ID: "x", Addr: "y"}, unknownMessage{})
+	assert.Equal(t, uint64(2), c.Stats().Ignored)
+	assert.Empty(t, c.Ready().Messages)
+}
+
+type unknownMessage struct{}
+
+func (unknownMessage) Protocol() overlay.Protocol { return 99 }
+func (unknownMessage) Type() overlay.MsgType      { return 1 }
