@@ -3,6 +3,9 @@
 // the figures of the papers the protocols come from.
 //
 //	go run ./loadtest hyparview [-n 1000] [-seed 1] [-json]
+//	go run ./loadtest plumtree [-n 1000] [-latency FILE]
+//	go run ./loadtest converge [-n 1000]
+//	go run ./loadtest swim [-n 1000]
 //
 // Run it without arguments for the list of experiments, and with
 // `EXPERIMENT -h` for an experiment's flags. Progress goes to stderr, the
