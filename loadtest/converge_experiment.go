@@ -103,27 +103,12 @@ const convergeTick = 100 * time.Millisecond
 func (p convParams) run(progress io.Writer) (convResult, error) {
 	began := time.Now()
 	res := convResult{N: p.n, Seed: p.seed}
-	// QUIC's model: a dial to a dead address times out after a second, and
-	// an idle connection to a crashed or cut-off peer is dropped after 5 s.
-	net, err := sim.New(sim.Config{Seed: subSeed(p.seed, 20), Latency: p.latency,
-		SendFailureDelay: time.Second, CrashDetection: 5 * time.Second})
+	c, rng, err := p.start()
 	if err != nil {
 		return res, err
 	}
-	c, err := newCoreCluster(net, p.n, p.dcs, subSeed(p.seed, 21), convergeTick)
-	if err != nil {
-		return res, err
-	}
+	net := c.net
 	start := net.Now()
-	rng := rand.New(rand.NewPCG(subSeed(p.seed, 22), 0))
-	for i := 1; i < p.n; i++ {
-		seed := corePeer(rng.IntN(min(i, p.seeds)))
-		at := time.Duration(rng.Int64N(int64(p.joinWindow) + 1))
-		if i < p.seeds {
-			at = 0 // the seeds first, or the nodes that join a seed not yet joined form an island
-		}
-		net.After(at, func() { c.cores[i].Join(net.Now(), seed); c.flush(i) })
-	}
 
 	// Join: every catalog shows every node alive.
 	res.JoinConverge = c.waitFor(time.Second, p.limit, func() bool { return c.allAlive(p.n) })
@@ -183,6 +168,46 @@ func (c *coreCluster) recordBroadcasts() uint64 {
 		n += core.Stats().RecordBroadcasts
 	}
 	return n
+}
+
+// start creates the Cores and schedules their joins through the seeds at
+// random times within the join window. It returns the random stream the
+// rest of the run draws from.
+func (p convParams) start() (*coreCluster, *rand.Rand, error) {
+	// QUIC's model: a dial to a dead address times out after a second, and
+	// an idle connection to a crashed or cut-off peer is dropped after 5 s.
+	net, err := sim.New(sim.Config{Seed: subSeed(p.seed, 20), Latency: p.latency,
+		SendFailureDelay: time.Second, CrashDetection: 5 * time.Second})
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := newCoreCluster(net, p.n, p.dcs, subSeed(p.seed, 21), convergeTick)
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := rand.New(rand.NewPCG(subSeed(p.seed, 22), 0))
+	for i := 1; i < p.n; i++ {
+		seed := corePeer(rng.IntN(min(i, p.seeds)))
+		at := time.Duration(rng.Int64N(int64(p.joinWindow) + 1))
+		if i < p.seeds {
+			at = 0 // the seeds first, or the nodes that join a seed not yet joined form an island
+		}
+		net.After(at, func() { c.cores[i].Join(net.Now(), seed); c.flush(i) })
+	}
+	return c, rng, nil
+}
+
+// bootstrap starts the Cores and runs them until every catalog shows every
+// node alive.
+func (p convParams) bootstrap() (*coreCluster, error) {
+	c, _, err := p.start()
+	if err != nil {
+		return nil, err
+	}
+	if c.waitFor(time.Second, p.limit, func() bool { return c.allAlive(p.n) }) == nil {
+		return nil, fmt.Errorf("%d nodes did not converge within %v", p.n, p.limit)
+	}
+	return c, nil
 }
 
 // waitFor runs the network, checking cond every step, until it holds or

@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/overlay"
+	"github.com/overlayd/overlayd/vivaldi"
 )
 
 // Snapshot returns an immutable view of the catalog for readers on other
@@ -28,3 +29,6 @@ func (c *Core) Digest() []uint64 { return c.cat.Digest(c.cfg.AntiEntropyBuckets)
 
 // Counts returns how many members the catalog holds in each status.
 func (c *Core) Counts() catalog.Counts { return c.cat.Counts() }
+
+// Coordinate returns this node's current Vivaldi coordinate.
+func (c *Core) Coordinate() vivaldi.Coordinate { return c.viv.Coordinate() }
