@@ -7,8 +7,9 @@ import (
 	"github.com/overlayd/overlayd/overlay"
 )
 
-// stepCatalog handles the catalog protocol's direct messages: anti-entropy
-// and the joiner's full sync. Updates travel only inside broadcasts.
+// stepCatalog handles the catalog protocol's direct messages: anti-entropy,
+// the joiner's full sync and coordinate samples. Updates travel only inside
+// broadcasts.
 func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message) {
 	switch m := msg.(type) {
 	case Digest:
@@ -18,7 +19,8 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 			c.applyRecord(now, r)
 		}
 		if len(m.Want) > 0 {
-			c.sendBuckets(from, m.Want, len(c.cat.Digest(c.cfg.AntiEntropyBuckets)), nil)
+			// Want answers the digest this node sent, of AntiEntropyBuckets.
+			c.sendBuckets(from, m.Want, c.cfg.AntiEntropyBuckets, nil)
 		}
 	case SyncRequest:
 		c.sendRecords(from, c.cat.Members(), nil)
