@@ -135,10 +135,11 @@ func (c *Core) Join(now time.Time, contact overlay.Peer) {
 	c.drain(now)
 }
 
-// Step handles a message from a peer. A message of no known protocol is
+// Step handles a message from a peer. A message of no known protocol, or
+// from a peer without a valid identity or claiming to be this node, is
 // ignored and counted.
 func (c *Core) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
-	if msg == nil {
+	if msg == nil || from.Validate() != nil || from.ID == c.cfg.Self.ID {
 		c.stats.Ignored++
 		return
 	}

@@ -220,12 +220,14 @@ func TestCoreClusterHealsAPartition(t *testing.T) {
 		"after the heal every catalog shows every node alive again")
 }
 
-func TestStepIgnoresMessagesOfNoKnownProtocol(t *testing.T) {
+func TestStepIgnoresBadInput(t *testing.T) {
 	tc := newTestCluster(t, 1)
 	c := tc.cores[0]
 	c.Step(tc.now, overlay.Peer{ID: "x", Addr: "y"}, nil)
 	c.Step(tc.now, overlay.Peer{ID: "x", Addr: "y"}, unknownMessage{})
-	assert.Equal(t, uint64(2), c.Stats().Ignored)
+	c.Step(tc.now, c.Self(), SyncRequest{})       // claims to be this node
+	c.Step(tc.now, overlay.Peer{}, SyncRequest{}) // no identity
+	assert.Equal(t, uint64(4), c.Stats().Ignored)
 	assert.Empty(t, c.Ready().Messages)
 }
 
