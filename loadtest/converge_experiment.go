@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -91,10 +90,7 @@ func runConverge(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printConvReport(stdout, res)
-	if p.asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	return nil
+	return endWithJSON(stdout, p.asJSON, res)
 }
 
 // convergeTick is how often every node's Core ticks.

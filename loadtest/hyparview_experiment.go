@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -110,10 +109,7 @@ func runHyParView(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printHVReport(stdout, p, res)
-	if p.asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	return nil
+	return endWithJSON(stdout, p.asJSON, res)
 }
 
 // validateOverlay checks the knobs that build the overlay, which the

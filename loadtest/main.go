@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -101,4 +102,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (stop func(), err error) {
 		return nil, fmt.Errorf("-cpuprofile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// endWithJSON ends an experiment's report with its result as one JSON
+// line, when -json asked for it.
+func endWithJSON(w io.Writer, asJSON bool, result any) error {
+	if !asJSON {
+		return nil
+	}
+	return json.NewEncoder(w).Encode(result)
 }

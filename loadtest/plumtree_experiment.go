@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -144,10 +143,7 @@ func runPlumtree(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printPTReport(stdout, p, res)
-	if p.asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	return nil
+	return endWithJSON(stdout, p.asJSON, res)
 }
 
 func parseScenarios(s string) (map[string]bool, error) {

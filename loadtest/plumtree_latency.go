@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -69,10 +68,7 @@ func (p ptParams) runLatency(nSet bool, stdout, stderr io.Writer) error {
 	}
 	res.Seconds = time.Since(began).Seconds()
 	printLatencyReport(stdout, p, res)
-	if p.asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	return nil
+	return endWithJSON(stdout, p.asJSON, res)
 }
 
 func (p ptParams) latencyTree(base *hvCluster, lat sim.MatrixLatency, cfg plumtree.Config, label uint64) (latencyFigure, error) {

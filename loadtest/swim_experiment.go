@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -68,10 +67,7 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	printSWIMReport(stdout, p, res)
-	if p.asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	return nil
+	return endWithJSON(stdout, p.asJSON, res)
 }
 
 // cluster starts p.n Cores joined through three seeds, runs them until

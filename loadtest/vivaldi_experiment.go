@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -80,10 +79,7 @@ func runVivaldi(args []string, stdout, stderr io.Writer) error {
 		res.MedianRelError, res.P90RelError, res.ConvergeS)
 	fmt.Fprintf(stdout, "nearest of 5 from each node's catalog: hit rate %.3f, stretch median %.3f, p90 %.3f\n\n%.1f s\n",
 		res.NearestHitRate, res.StretchMedian, res.StretchP90, res.Seconds)
-	if p.asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	return nil
+	return endWithJSON(stdout, p.asJSON, res)
 }
 
 func (p vivParams) run(progress io.Writer) (vivResult, error) {
