@@ -23,6 +23,11 @@ type Transport interface {
 	// closes once idle, like the short-lived connections that serve joins,
 	// shuffles, indirect probes and coordinate samples.
 	Release(id NodeID)
+	// Identify connects to addr and returns the peer found there, as its
+	// certificate names it. Unlike the other methods it blocks, until the
+	// handshake ends or ctx does, so call it off the event loop. Joining
+	// through a seed, known only by its address, starts here.
+	Identify(ctx context.Context, addr string) (Peer, error)
 	// Events delivers what arrives, in order of arrival: [Received]
 	// messages and [PeerFailed] notices. It is closed after Close.
 	Events() <-chan TransportEvent
