@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/overlay/netem"
 )
 
 // sameHostLatency is the one-way delay between two simulated nodes placed on
@@ -40,7 +41,7 @@ func parseLinks(spec string) (sim.Latency, error) {
 		}
 		return sim.Uniform{Min: min, Max: max}, nil
 	case "matrix":
-		m, err := sim.LoadRTTMatrix(arg, time.Millisecond)
+		m, err := netem.LoadRTTMatrix(arg, time.Millisecond)
 		if err != nil {
 			return nil, fmt.Errorf("-links %q: %w", spec, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/overlay/netem"
 	"github.com/overlayd/overlayd/plumtree"
 )
 
@@ -36,7 +37,7 @@ type latencyFigure struct {
 // of its last delivery with the physical bound: the largest one-way latency
 // from the source to any live node.
 func (p ptParams) runLatency(nSet bool, stdout, stderr io.Writer) error {
-	m, err := sim.LoadRTTMatrix(p.matrix, time.Millisecond)
+	m, err := netem.LoadRTTMatrix(p.matrix, time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("-latency: %w", err)
 	}

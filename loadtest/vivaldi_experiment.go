@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/overlay/netem"
 	"github.com/overlayd/overlayd/vivaldi"
 )
 
@@ -84,7 +85,7 @@ func runVivaldi(args []string, stdout, stderr io.Writer) error {
 
 func (p vivParams) run(progress io.Writer) (vivResult, error) {
 	began := time.Now()
-	m, err := sim.LoadRTTMatrix(p.matrix, p.unit)
+	m, err := netem.LoadRTTMatrix(p.matrix, p.unit)
 	if err != nil {
 		return vivResult{}, fmt.Errorf("-matrix: %w", err)
 	}

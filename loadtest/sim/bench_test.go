@@ -3,6 +3,8 @@ package sim
 import (
 	"testing"
 	"time"
+
+	"github.com/overlayd/overlayd/overlay/netem"
 )
 
 // relay forwards every message it receives to a random node, so the number
@@ -22,7 +24,7 @@ func (r *relay) ConnectionLost(int)  {}
 // delivery) at 10,000 nodes with 100,000 messages in flight over the
 // PlanetLab latency matrix. One op is one message, which is one event.
 func BenchmarkSendDeliver(b *testing.B) {
-	m, err := LoadRTTMatrix(planetLabPath, time.Millisecond)
+	m, err := netem.PlanetLab490()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/overlayd/overlayd/overlay/netem"
 )
 
 // Latency is a model of one-way message delay. OneWay may draw from rng (the
@@ -69,14 +71,14 @@ func (u Uniform) Validate() error {
 // two hosts, or the matrix median where that RTT is missing. Nodes that share
 // a host (when there are more nodes than hosts) are SameHost apart.
 type MatrixLatency struct {
-	M        *RTTMatrix
+	M        *netem.RTTMatrix
 	SameHost time.Duration
 }
 
 func (MatrixLatency) fixedPerLink() {}
 
 // Host returns the matrix host that node i is placed on.
-func (l MatrixLatency) Host(i int) int { return i % l.M.n }
+func (l MatrixLatency) Host(i int) int { return i % l.M.Hosts() }
 
 // OneWay returns half the round-trip time between the nodes' hosts.
 func (l MatrixLatency) OneWay(from, to int, _ *rand.Rand) time.Duration {
@@ -84,16 +86,12 @@ func (l MatrixLatency) OneWay(from, to int, _ *rand.Rand) time.Duration {
 	if hf == ht {
 		return l.SameHost
 	}
-	rtt := l.M.rtt[hf*l.M.n+ht]
-	if rtt < 0 {
-		rtt = l.M.median
-	}
-	return rtt / 2
+	return l.M.RTTOrMedian(hf, ht) / 2
 }
 
 // Validate rejects a missing or empty matrix and a negative SameHost.
 func (l MatrixLatency) Validate() error {
-	if l.M == nil || l.M.n == 0 {
+	if l.M == nil || l.M.Hosts() == 0 {
 		return errors.New("matrix latency has no matrix")
 	}
 	if l.SameHost < 0 {

@@ -2,12 +2,24 @@ package sim
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/overlayd/overlayd/overlay/netem"
 )
+
+// oneHost is a matrix of a single host.
+var oneHost = func() *netem.RTTMatrix {
+	m, err := netem.ParseRTTMatrix(strings.NewReader("0\n"), time.Millisecond)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
 
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
@@ -27,7 +39,7 @@ func TestConfigValidate(t *testing.T) {
 		{"uniform min negative", Config{Latency: Uniform{Min: -1, Max: 5}}, true},
 		{"uniform max below min", Config{Latency: Uniform{Min: 5, Max: 4}}, true},
 		{"matrix nil", Config{Latency: MatrixLatency{}}, true},
-		{"matrix same host negative", Config{Latency: MatrixLatency{M: &RTTMatrix{n: 1, rtt: []time.Duration{0}}, SameHost: -1}}, true},
+		{"matrix same host negative", Config{Latency: MatrixLatency{M: oneHost, SameHost: -1}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package sim
+package netem
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 
 // ErrInvalidMatrix is wrapped by every error ParseRTTMatrix returns for a
 // malformed file.
-var ErrInvalidMatrix = errors.New("sim: invalid RTT matrix")
+var ErrInvalidMatrix = errors.New("netem: invalid RTT matrix")
 
 // maxMatrixLine bounds one line of a matrix file (about a million entries).
 const maxMatrixLine = 16 << 20
@@ -41,15 +41,24 @@ func (m *RTTMatrix) RTT(i, j int) (time.Duration, bool) {
 	return max(d, 0), d >= 0
 }
 
-// Median returns the median of the present off-diagonal RTTs; MatrixLatency
-// uses it in place of missing entries.
+// Median returns the median of the present off-diagonal RTTs, the stand-in
+// for a missing entry (see [RTTMatrix.RTTOrMedian]).
 func (m *RTTMatrix) Median() time.Duration { return m.median }
+
+// RTTOrMedian returns the round-trip time between hosts i and j, or the
+// matrix median where it was not measured.
+func (m *RTTMatrix) RTTOrMedian(i, j int) time.Duration {
+	if rtt, ok := m.RTT(i, j); ok {
+		return rtt
+	}
+	return m.median
+}
 
 // LoadRTTMatrix reads the file at path with ParseRTTMatrix.
 func LoadRTTMatrix(path string, unit time.Duration) (*RTTMatrix, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("sim: load RTT matrix: %w", err)
+		return nil, fmt.Errorf("netem: load RTT matrix: %w", err)
 	}
 	defer f.Close()
 	m, err := ParseRTTMatrix(f, unit)

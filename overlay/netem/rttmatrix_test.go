@@ -1,8 +1,7 @@
-package sim
+package netem
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const planetLabPath = "../data/planetlab490/rtt_ms.tsv"
+const planetLabPath = "planetlab490/rtt_ms.tsv"
 
 // missing marks an absent entry in the expected matrices below.
 const missing = time.Duration(-1)
@@ -118,11 +117,10 @@ func TestMedianFillsMissingEntries(t *testing.T) {
 	m, err := ParseRTTMatrix(strings.NewReader("0 0 20 30\n0 0 0 40\n20 0 0 0\n30 40 0 0\n"), time.Millisecond)
 	require.NoError(t, err)
 	assert.Equal(t, 30*time.Millisecond, m.Median())
-
-	l := MatrixLatency{M: m}
-	assert.Equal(t, 15*time.Millisecond, l.OneWay(0, 1, nil), "missing: half the median")
-	assert.Equal(t, 10*time.Millisecond, l.OneWay(0, 2, nil))
-	assert.Equal(t, 20*time.Millisecond, l.OneWay(3, 1, nil))
+	assert.Equal(t, 30*time.Millisecond, m.RTTOrMedian(0, 1), "missing: the median")
+	assert.Equal(t, 20*time.Millisecond, m.RTTOrMedian(0, 2))
+	assert.Equal(t, 40*time.Millisecond, m.RTTOrMedian(3, 1))
+	assert.Equal(t, time.Duration(0), m.RTTOrMedian(2, 2))
 }
 
 func TestPlanetLabMatrix(t *testing.T) {
@@ -145,40 +143,9 @@ func TestPlanetLabMatrix(t *testing.T) {
 	}
 	assert.InDelta(t, 135, m.Median().Seconds()*1000, 1)
 
-	l := MatrixLatency{M: m, SameHost: 50 * time.Microsecond}
-	require.NoError(t, l.Validate())
-	tests := []struct {
-		name     string
-		from, to int
-		want     time.Duration
-	}{
-		{"hosts 0 and 1", 0, 1, rtt / 2},
-		{"symmetric", 1, 0, rtt / 2},
-		{"node 490 wraps to host 0", 490, 1, rtt / 2},
-		{"both ends wrap", 980, 491, rtt / 2},
-		{"same host", 7, 490 + 7, 50 * time.Microsecond},
-		{"same node", 3, 3, 50 * time.Microsecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, l.OneWay(tt.from, tt.to, nil))
-		})
-	}
-	assert.Equal(t, 10, l.Host(500))
-}
-
-func TestUniformLatencyStaysInBounds(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	u := Uniform{Min: 3 * time.Millisecond, Max: 9 * time.Millisecond}
-	seen := map[bool]int{}
-	for range 10000 {
-		d := u.OneWay(0, 1, rng)
-		require.GreaterOrEqual(t, d, u.Min)
-		require.LessOrEqual(t, d, u.Max)
-		seen[d < 6*time.Millisecond]++
-	}
-	assert.InDelta(t, 5000, seen[true], 300, "both halves of the range are drawn")
-	assert.Equal(t, 4*time.Millisecond, Uniform{Min: 4 * time.Millisecond, Max: 4 * time.Millisecond}.OneWay(0, 1, rng))
+	embedded, err := PlanetLab490()
+	require.NoError(t, err)
+	assert.Equal(t, m, embedded, "the embedded copy is the file")
 }
 
 func FuzzParseRTTMatrix(f *testing.F) {
