@@ -1,4 +1,4 @@
-package services
+package services_test
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/services"
 )
 
 var t0 = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 
-// recorder is a Publisher that keeps what it was given and counts the
+// recorder is a services.Publisher that keeps what it was given and counts the
 // health publications; fail, when set, makes the next call fail.
 type recorder struct {
 	mu       sync.Mutex
@@ -89,9 +90,9 @@ func (r *recorder) failNext(err error) {
 var errPublisher = errors.New("publisher down")
 
 // startManager runs a manager on a fake clock until the test ends.
-func startManager(t *testing.T, pub Publisher, clock Clock, dir string) *Manager {
+func startManager(t *testing.T, pub services.Publisher, clock services.Clock, dir string) *services.Manager {
 	t.Helper()
-	m, err := New(Config{Publisher: pub, Clock: clock, DataDir: dir})
+	m, err := services.New(services.Config{Publisher: pub, Clock: clock, DataDir: dir})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -104,7 +105,7 @@ func startManager(t *testing.T, pub Publisher, clock Clock, dir string) *Manager
 }
 
 // waitView waits, without polling, until the manager's view satisfies ok.
-func waitView(t *testing.T, m *Manager, ok func(*View) bool) *View {
+func waitView(t *testing.T, m *services.Manager, ok func(*services.View) bool) *services.View {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -120,14 +121,14 @@ func waitView(t *testing.T, m *Manager, ok func(*View) bool) *View {
 	}
 }
 
-func mustParse(t *testing.T, js string) Definition {
+func mustParse(t *testing.T, js string) services.Definition {
 	t.Helper()
-	d, err := Parse([]byte(js))
+	d, err := services.Parse([]byte(js))
 	require.NoError(t, err)
 	return d
 }
 
-func checkStatus(v *View, id string) catalog.Health {
+func checkStatus(v *services.View, id string) catalog.Health {
 	for _, c := range v.Checks {
 		if c.Definition.ID == id {
 			return c.Status

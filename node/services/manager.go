@@ -171,7 +171,13 @@ func (m *Manager) Run(ctx context.Context) error {
 // do runs fn on Run's goroutine and returns its error.
 func (m *Manager) do(ctx context.Context, fn func(context.Context) error) error {
 	errc := make(chan error, 1)
-	req := func(context.Context) { errc <- fn(ctx) }
+	// The View is published before the answer, so that a caller reads
+	// its own change.
+	req := func(context.Context) {
+		err := fn(ctx)
+		m.publishView()
+		errc <- err
+	}
 	select {
 	case m.reqs <- req:
 	case <-ctx.Done():

@@ -1,4 +1,4 @@
-package services
+package services_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/services"
 )
 
 func TestParseConsulBody(t *testing.T) {
@@ -19,11 +20,11 @@ func TestParseConsulBody(t *testing.T) {
 		"Meta":{"version":"1.2"},"Weights":{"Passing":1,"Warning":1},
 		"Check":{"HTTP":"http://10.0.0.5:8080/health","Interval":"10s","Timeout":"2s","DeregisterCriticalServiceAfter":"90m"},
 		"Checks":null}`)
-	require.Equal(t, Definition{
+	require.Equal(t, services.Definition{
 		ID: "web-1", Name: "web", Address: "10.0.0.5", Port: 8080, Tags: []string{"v1", "blue"},
 		Meta: map[string]string{"version": "1.2"},
-		Checks: []CheckDefinition{{
-			ID: "service:web-1", Name: "Service 'web' check", Kind: HTTP,
+		Checks: []services.CheckDefinition{{
+			ID: "service:web-1", Name: "Service 'web' check", Kind: services.HTTP,
 			HTTP: "http://10.0.0.5:8080/health", Method: "GET",
 			Interval: 10 * time.Second, Timeout: 2 * time.Second, DeregisterCriticalServiceAfter: 90 * time.Minute,
 			Status: catalog.Critical,
@@ -32,19 +33,19 @@ func TestParseConsulBody(t *testing.T) {
 }
 
 func TestParseDefaultsAndSpellings(t *testing.T) {
-	// Config-file spelling: snake_case, lower case, "id" for a check ID;
+	// services.Config-file spelling: snake_case, lower case, "id" for a check ID;
 	// Check comes before Checks, and the IDs are numbered from 1.
 	d := mustParse(t, `{"name":"api","check":{"ttl":"30s","status":"passing"},
 		"checks":[{"tcp":"localhost:9000","interval":1000000000},{"id":"mine","http":"https://x/","interval":"5s","tls_skip_verify":true}]}`)
 	require.Equal(t, "api", d.ID)
 	require.Len(t, d.Checks, 3)
 	require.Equal(t, "service:api:1", d.Checks[0].ID)
-	require.Equal(t, TTL, d.Checks[0].Kind)
+	require.Equal(t, services.TTL, d.Checks[0].Kind)
 	require.Equal(t, catalog.Passing, d.Checks[0].Status)
 	require.Equal(t, "service:api:2", d.Checks[1].ID)
-	require.Equal(t, TCP, d.Checks[1].Kind)
+	require.Equal(t, services.TCP, d.Checks[1].Kind)
 	require.Equal(t, time.Second, d.Checks[1].Interval)
-	require.Equal(t, DefaultTimeout, d.Checks[1].Timeout)
+	require.Equal(t, services.DefaultTimeout, d.Checks[1].Timeout)
 	require.Equal(t, "mine", d.Checks[2].ID)
 	require.True(t, d.Checks[2].TLSSkipVerify)
 }
@@ -85,10 +86,10 @@ func TestParseRefusesNamingTheField(t *testing.T) {
 		{`[]`, ""},
 	} {
 		t.Run(tc.body, func(t *testing.T) {
-			_, err := Parse([]byte(tc.body))
-			var fe *FieldError
+			_, err := services.Parse([]byte(tc.body))
+			var fe *services.FieldError
 			require.ErrorAs(t, err, &fe)
-			require.ErrorIs(t, err, ErrInvalidDefinition)
+			require.ErrorIs(t, err, services.ErrInvalidDefinition)
 			require.Equal(t, tc.field, fe.Field, "%v", err)
 		})
 	}
@@ -101,12 +102,12 @@ func TestParseFileShapes(t *testing.T) {
 		`{"Services":[{"Name":"a"},{"Name":"b"}]}`,
 		`[{"Name":"a"},{"Name":"b"}]`,
 	} {
-		defs, err := ParseFile([]byte(body))
+		defs, err := services.ParseFile([]byte(body))
 		require.NoError(t, err, body)
 		require.Equal(t, "a", defs[0].ID, body)
 	}
-	_, err := ParseFile([]byte(`{"Services":[{"Name":"a"},{"Name":"a"}]}`))
-	var fe *FieldError
+	_, err := services.ParseFile([]byte(`{"Services":[{"Name":"a"},{"Name":"a"}]}`))
+	var fe *services.FieldError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "Services[1].ID", fe.Field)
 }
@@ -117,13 +118,13 @@ func TestMarshalRoundTrip(t *testing.T) {
 		"DeregisterCriticalServiceAfter":"2m","Notes":"n","Status":"warning"},{"TTL":"1m"},{"TCP":"h:2","Interval":"1s"}]}`)
 	b, err := json.Marshal(d)
 	require.NoError(t, err)
-	again, err := Parse(b)
+	again, err := services.Parse(b)
 	require.NoError(t, err)
 	require.Equal(t, d, again)
 }
 
 func TestFieldErrorMessage(t *testing.T) {
-	_, err := Parse([]byte(`{"Name":"web","Port":-1}`))
+	_, err := services.Parse([]byte(`{"Name":"web","Port":-1}`))
 	require.EqualError(t, err, "invalid service definition: Port: -1 is not an integer in 0..65535")
-	require.True(t, errors.Is(err, ErrInvalidDefinition))
+	require.True(t, errors.Is(err, services.ErrInvalidDefinition))
 }
