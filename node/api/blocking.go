@@ -160,7 +160,9 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, a answer, err e
 			body = buf.Bytes()
 		}
 	}
-	_, _ = w.Write(append(body, '\n'))
+	// The body is shared with other answers: write it as it is.
+	_, _ = w.Write(body)
+	_, _ = w.Write([]byte{'\n'})
 }
 
 // ignoredParams do not change an answer: the blocking parameters, the

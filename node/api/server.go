@@ -198,3 +198,7 @@ func quoteShort(s string) string {
 	}
 	return `"` + s + `"`
 }
+
+// Blocked returns the number of blocking queries and event streams
+// waiting now, for metrics.
+func (s *Server) Blocked() int { return len(s.blocking) }
