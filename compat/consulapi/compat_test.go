@@ -153,7 +153,10 @@ func TestHealthServicePassingNearAgent(t *testing.T) {
 	body := a.raw(t, "/v1/health/service/web?passing&near=_agent")
 	var strict []consul.ServiceEntry
 	strictDecode(t, body, &strict)
-	var objs []struct{ Node, Service json.RawMessage; Checks []json.RawMessage }
+	var objs []struct {
+		Node, Service json.RawMessage
+		Checks        []json.RawMessage
+	}
 	require.NoError(t, json.Unmarshal(body, &objs))
 	requireFields(t, "ServiceEntry", mustObject(t, body), consul.ServiceEntry{})
 	requireFields(t, "Node", objs[0].Node, consul.Node{})
