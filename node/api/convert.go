@@ -40,19 +40,22 @@ func hostPort(addr string) (string, uint16) {
 	return host, uint16(p)
 }
 
+// noMeta is the empty meta of every node, shared: it is only encoded.
+var noMeta = map[string]string{}
+
 func toNode(r *catalog.Record) nodeJSON {
 	host, _ := hostPort(r.Member.Addr)
-	tagged := map[string]string{"lan": host, "wan": host}
+	tagged := taggedAddressesJSON{LAN: host, WAN: host}
 	if ip := net.ParseIP(host); ip != nil {
-		family := "ipv6"
 		if ip.To4() != nil {
-			family = "ipv4"
+			tagged.LANIPv4, tagged.WANIPv4 = host, host
+		} else {
+			tagged.LANIPv6, tagged.WANIPv6 = host, host
 		}
-		tagged["lan_"+family], tagged["wan_"+family] = host, host
 	}
 	return nodeJSON{
 		ID: nodeID(string(r.Member.ID)), Node: string(r.Member.ID), Address: host, Datacenter: r.Datacenter,
-		TaggedAddresses: tagged, Meta: map[string]string{},
+		TaggedAddresses: tagged, Meta: noMeta,
 	}
 }
 

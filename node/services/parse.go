@@ -50,6 +50,14 @@ func ParseFile(data []byte) ([]Definition, error) {
 	return []Definition{d}, nil
 }
 
+// ParseList reads a JSON array of service definitions, as the services
+// section of the agent's configuration file holds them; errors name the
+// field under path ("services[2].Check.TTL"). The service IDs must
+// differ.
+func ParseList(data []byte, path string) ([]Definition, error) {
+	return parseList(data, path)
+}
+
 func isArray(data []byte) bool {
 	s := strings.TrimLeft(string(data), " \t\r\n")
 	return strings.HasPrefix(s, "[")

@@ -128,3 +128,13 @@ func TestFieldErrorMessage(t *testing.T) {
 	require.EqualError(t, err, "invalid service definition: Port: -1 is not an integer in 0..65535")
 	require.True(t, errors.Is(err, services.ErrInvalidDefinition))
 }
+
+func TestParseListNamesTheSection(t *testing.T) {
+	_, err := services.ParseList([]byte(`[{"Name":"a"},{"Name":"b","Check":{"TTL":"x"}}]`), "services")
+	var fe *services.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "services[1].Check.TTL", fe.Field)
+	_, err = services.ParseList([]byte(`{"Name":"a"}`), "services")
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "services", fe.Field)
+}
