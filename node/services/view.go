@@ -1,6 +1,9 @@
 package services
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/overlayd/overlayd/node/catalog"
 )
 
@@ -40,12 +43,11 @@ type CheckStatus struct {
 
 // Service returns the status of instance id.
 func (v *View) Service(id string) (ServiceStatus, bool) {
-	for _, s := range v.Services {
-		if s.ID == id {
-			return s, true
-		}
+	i, found := slices.BinarySearchFunc(v.Services, id, func(s ServiceStatus, id string) int { return strings.Compare(s.ID, id) })
+	if !found {
+		return ServiceStatus{}, false
 	}
-	return ServiceStatus{}, false
+	return v.Services[i], true
 }
 
 // ChecksOf returns the checks of instance id, in its definition's order.
@@ -56,10 +58,10 @@ func (v *View) ChecksOf(id string) []CheckStatus {
 	}
 	out := make([]CheckStatus, 0, len(s.Checks))
 	for _, def := range s.Checks {
-		for _, c := range v.Checks {
-			if c.Definition.ID == def.ID {
-				out = append(out, c)
-			}
+		if i, found := slices.BinarySearchFunc(v.Checks, def.ID, func(c CheckStatus, id string) int {
+			return strings.Compare(c.Definition.ID, id)
+		}); found {
+			out = append(out, v.Checks[i])
 		}
 	}
 	return out
