@@ -1,16 +1,21 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/overlayd/overlayd/node/api"
 	"github.com/overlayd/overlayd/node/api/apitest"
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/services"
+	"github.com/overlayd/overlayd/node/services/servicestest"
 )
 
 // serviceEntry is the part of Consul's ServiceEntry the tests read.
@@ -342,4 +347,27 @@ func TestPretty(t *testing.T) {
 	require.Contains(t, string(body), "\n    ")
 	var v any
 	require.NoError(t, json.Unmarshal(body, &v))
+}
+
+func TestRefusedByTheCatalogLimitsChangesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	env, err := apitest.NewEnv(ctx, apitest.Config{Catalog: catalog.Config{MaxServicesPerMember: 1}},
+		services.Config{Clock: servicestest.NewClock(time.Unix(0, 0))}, api.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(env.Server)
+	defer func() {
+		srv.Close()
+		cancel()
+		require.NoError(t, <-env.Done)
+	}()
+	e := &testEnv{Env: env, url: srv.URL, client: srv.Client()}
+	code, _, _ := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"a"}`)
+	require.Equal(t, http.StatusOK, code)
+	code, _, body := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"b"}`)
+	require.Equal(t, http.StatusBadRequest, code)
+	msg, _ := apiError(t, body)
+	require.Contains(t, msg, "services exceed 1")
+	var svcs map[string]any
+	e.get(t, "/v1/agent/services", &svcs)
+	require.Len(t, svcs, 1)
 }

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -198,6 +199,15 @@ func (m *Manager) do(ctx context.Context, fn func(context.Context) error) error 
 // definition) keeps its status. A definition whose check ID belongs to
 // another service, or that the Publisher refuses, changes nothing.
 func (m *Manager) Register(ctx context.Context, def Definition) error {
+	// A definition built in code gets the parser's validation and
+	// defaults too: it goes through the same JSON.
+	b, err := json.Marshal(def)
+	if err != nil {
+		return fmt.Errorf("services: encoding %q: %w", def.ID, err)
+	}
+	if def, err = Parse(b); err != nil {
+		return err
+	}
 	return m.do(ctx, func(ctx context.Context) error { return m.register(ctx, def) })
 }
 

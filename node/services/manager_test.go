@@ -244,3 +244,15 @@ func TestFailedHealthPublicationIsRetried(t *testing.T) {
 	clock.Advance(services.DefaultRetryInterval)
 	require.Eventually(t, func() bool { s, _ := pub.get("job"); return s.Health == catalog.Passing }, 10*time.Second, time.Millisecond)
 }
+
+func TestRegisterValidatesDefinitionsBuiltInCode(t *testing.T) {
+	m := startManager(t, newRecorder(), servicestest.NewClock(t0), "")
+	err := m.Register(context.Background(), services.Definition{Name: "web", Checks: []services.CheckDefinition{{TTL: -time.Second}}})
+	var fe *services.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "Checks[0].TTL", fe.Field)
+	require.NoError(t, m.Register(context.Background(), services.Definition{Name: "web", Checks: []services.CheckDefinition{{TTL: time.Minute}}}))
+	v := m.View()
+	require.Equal(t, "web", v.Services[0].ID, "defaults filled in")
+	require.Equal(t, "service:web", v.Checks[0].Definition.ID)
+}

@@ -3,6 +3,8 @@ package services
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/overlayd/overlayd/node/catalog"
 )
 
 // definitionJSON is a Definition in Consul's shape, as [Parse] reads it.
@@ -32,7 +34,7 @@ type checkJSON struct {
 	Timeout                        string              `json:",omitempty"`
 	TTL                            string              `json:",omitempty"`
 	DeregisterCriticalServiceAfter string              `json:",omitempty"`
-	Status                         string
+	Status                         string              `json:",omitempty"`
 }
 
 // MarshalJSON writes d in the shape [Parse] reads, so that
@@ -50,7 +52,7 @@ func (d Definition) MarshalJSON() ([]byte, error) {
 			TLSServerName: c.TLSServerName, TLSSkipVerify: c.TLSSkipVerify, TCP: c.TCP,
 			Interval: durationString(c.Interval), Timeout: durationString(c.Timeout), TTL: durationString(c.TTL),
 			DeregisterCriticalServiceAfter: durationString(c.DeregisterCriticalServiceAfter),
-			Status:                         c.Status.String(),
+			Status:                         statusString(c.Status),
 		})
 	}
 	return json.Marshal(out)
@@ -61,4 +63,12 @@ func durationString(d time.Duration) string {
 		return ""
 	}
 	return d.String()
+}
+
+// statusString writes a status as Consul names it, or "" for none.
+func statusString(h catalog.Health) string {
+	if h == 0 {
+		return ""
+	}
+	return h.String()
 }
