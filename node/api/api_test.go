@@ -371,3 +371,18 @@ func TestRefusedByTheCatalogLimitsChangesNothing(t *testing.T) {
 	e.get(t, "/v1/agent/services", &svcs)
 	require.Len(t, svcs, 1)
 }
+
+func TestMountPoints(t *testing.T) {
+	mount := func(body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(body)) })
+	}
+	e := newEnv(t, func(c *api.Config) { c.Metrics, c.UI = mount("metrics"), mount("ui") })
+	code, _, body := e.do(t, "GET", "/metrics", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "metrics", string(body))
+	code, _, body = e.do(t, "GET", "/ui/index.html", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "ui", string(body))
+	code, _, _ = e.do(t, "GET", "/metrics", "", "Host", "evil.example")
+	require.Equal(t, http.StatusForbidden, code, "the mounts keep the Host check")
+}
