@@ -200,8 +200,11 @@ type answer struct {
 // holds, and so that the many waiters of one query compute it once per
 // change.
 type memo struct {
-	mu      sync.Mutex
-	max     int
+	mu       sync.Mutex
+	max      int
+	maxBytes int
+	// bytes is the size of the kept answers.
+	bytes   int
 	tick    uint64
 	entries map[string]*memoEntry
 	seed    maphash.Seed
@@ -213,11 +216,14 @@ type memoEntry struct {
 	viewIndex uint64
 	hash      uint64
 	ans       answer
-	used      uint64 // guarded by memo.mu
+	// Guarded by memo.mu: when the entry was last used, and the size of
+	// its answer as counted in memo.bytes.
+	used uint64
+	size int
 }
 
-func newMemo(maxEntries int, seed maphash.Seed) *memo {
-	return &memo{max: maxEntries, entries: make(map[string]*memoEntry), seed: seed}
+func newMemo(maxEntries, maxBytes int, seed maphash.Seed) *memo {
+	return &memo{max: maxEntries, maxBytes: maxBytes, entries: make(map[string]*memoEntry), seed: seed}
 }
 
 func (m *memo) entry(key string) *memoEntry {
@@ -244,7 +250,23 @@ func (m *memo) evictOldest() {
 			oldest, at = k, e.used
 		}
 	}
+	m.bytes -= m.entries[oldest].size
 	delete(m.entries, oldest)
+}
+
+// resize records the new size of e's answer and evicts the least
+// recently used answers, e's last, while the kept ones exceed maxBytes.
+func (m *memo) resize(key string, e *memoEntry, size int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.entries[key] != e {
+		return // evicted meanwhile: not counted
+	}
+	m.bytes += size - e.size
+	e.size = size
+	for m.bytes > m.maxBytes && len(m.entries) > 1 {
+		m.evictOldest()
+	}
 }
 
 // answer returns the answer to key at viewIndex, computing it unless an
@@ -266,5 +288,6 @@ func (m *memo) answer(key string, viewIndex uint64, compute func() ([]byte, erro
 		e.ans.index, e.hash = viewIndex, h
 	}
 	e.ans.body, e.viewIndex, e.computed = body, viewIndex, true
+	m.resize(key, e, len(body))
 	return e.ans, nil
 }

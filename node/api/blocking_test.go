@@ -195,3 +195,23 @@ func cpuTime(t *testing.T) time.Duration {
 	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+func TestBlockingQueriesOutliveTheirCachedAnswer(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.MaxCachedQueries, c.MaxCachedBytes = 2, 1 })
+	require.NoError(t, e.Backend.Apply(apitest.Record("a", "10.0.0.1:7946", "dc1", at(0.1, 0), web("web-1", catalog.Passing))))
+	var entries []serviceEntry
+	idx := indexOf(t, e.get(t, "/v1/health/service/web", &entries))
+	got := e.blockingGet(t, fmt.Sprintf("/v1/health/service/web?index=%d", idx))
+	e.waitBlocked(t, 1)
+	// Other queries push the blocked one's answer out of the cache.
+	for _, path := range []string{"/v1/catalog/nodes", "/v1/catalog/services", "/v1/agent/members"} {
+		var v any
+		e.get(t, path, &v)
+	}
+	require.NoError(t, e.Backend.Apply(apitest.Record("b", "10.0.0.2:7946", "dc1", at(0, 0), web("web-1", catalog.Passing))))
+	r := <-got
+	require.Equal(t, http.StatusOK, r.code)
+	require.NoError(t, json.Unmarshal(r.body, &entries))
+	require.Equal(t, []string{"a", "b"}, nodes(entries), "a correct answer, with the change")
+	require.Greater(t, r.index, idx)
+}

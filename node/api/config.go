@@ -27,6 +27,9 @@ const (
 	// DefaultMaxCachedQueries bounds the distinct queries whose latest
 	// answer is kept for blocking queries to compare with.
 	DefaultMaxCachedQueries = 1024
+	// DefaultMaxCachedBytes bounds the size of those answers: 48 health
+	// answers of 1,000 instances.
+	DefaultMaxCachedBytes = 64 << 20
 	// DefaultKeepAlive spaces the comments that keep an idle event
 	// stream open through proxies and detect a gone client.
 	DefaultKeepAlive = 30 * time.Second
@@ -65,9 +68,13 @@ type Config struct {
 	// DefaultWait and MaxWait are a blocking query's wait when it gives
 	// none, and the longest it may ask for (defaults 5 and 10 min).
 	DefaultWait, MaxWait time.Duration
-	// MaxCachedQueries bounds the queries whose answers are kept for the
-	// blocking queries (default 1,024).
+	// MaxCachedQueries and MaxCachedBytes bound the queries whose answers
+	// are kept for the blocking queries, in number and in encoded bytes
+	// (defaults 1,024 and 64 MiB); past them the least recently used
+	// go. A blocking query whose answer went returns at the next change
+	// of the state, having lost the answer to compare with.
 	MaxCachedQueries int
+	MaxCachedBytes   int
 	// KeepAlive spaces the keep-alive comments of event streams (default
 	// 30 s).
 	KeepAlive time.Duration
@@ -83,6 +90,7 @@ func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.DefaultWait, DefaultWait)
 	overlay.SetDefault(&c.MaxWait, DefaultMaxWait)
 	overlay.SetDefault(&c.MaxCachedQueries, DefaultMaxCachedQueries)
+	overlay.SetDefault(&c.MaxCachedBytes, DefaultMaxCachedBytes)
 	overlay.SetDefault(&c.KeepAlive, DefaultKeepAlive)
 	overlay.SetDefault(&c.Version, "dev")
 	if c.Logger == nil {
@@ -99,8 +107,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Backend is nil", ErrInvalidConfig)
 	case c.Services == nil:
 		return fmt.Errorf("%w: Services is nil", ErrInvalidConfig)
-	case c.MaxBlockingQueries < 1 || c.MaxBodyBytes < 1 || c.MaxCachedQueries < 1:
-		return fmt.Errorf("%w: MaxBlockingQueries, MaxBodyBytes and MaxCachedQueries must be positive", ErrInvalidConfig)
+	case c.MaxBlockingQueries < 1 || c.MaxBodyBytes < 1 || c.MaxCachedQueries < 1 || c.MaxCachedBytes < 1:
+		return fmt.Errorf("%w: MaxBlockingQueries, MaxBodyBytes, MaxCachedQueries and MaxCachedBytes must be positive", ErrInvalidConfig)
 	case c.DefaultWait <= 0 || c.MaxWait < c.DefaultWait || c.KeepAlive <= 0:
 		return fmt.Errorf("%w: want 0 < DefaultWait ≤ MaxWait and a positive KeepAlive", ErrInvalidConfig)
 	}

@@ -34,7 +34,7 @@ func New(cfg Config) (*Server, error) {
 		blocking: make(chan struct{}, cfg.MaxBlockingQueries),
 		seed:     maphash.MakeSeed(),
 	}
-	s.memo = newMemo(cfg.MaxCachedQueries, s.seed)
+	s.memo = newMemo(cfg.MaxCachedQueries, cfg.MaxCachedBytes, s.seed)
 	s.routes()
 	return s, nil
 }
