@@ -3,8 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -80,8 +78,6 @@ type Config struct {
 	KeepAlive time.Duration
 	// Version is reported by /v1/agent/self.
 	Version string
-	// Logger receives request failures (default: discarded).
-	Logger *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -93,9 +89,6 @@ func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.MaxCachedBytes, DefaultMaxCachedBytes)
 	overlay.SetDefault(&c.KeepAlive, DefaultKeepAlive)
 	overlay.SetDefault(&c.Version, "dev")
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
 	return c
 }
 
