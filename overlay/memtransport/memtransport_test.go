@@ -214,3 +214,25 @@ func TestCloseEndsEventsAndFreesTheAddress(t *testing.T) {
 	assert.ErrorIs(t, err, memtransport.ErrClosed)
 	attach(t, n, alice)
 }
+
+// A graceful close delivers what was sent before it, on links with latency
+// too, before the keepers hear the peer is gone; a crash does not wait.
+func TestCloseDeliversBeforeItFails(t *testing.T) {
+	fake := clock.NewFake(time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC))
+	n := newNetwork(t, memtransport.Config{Latency: 5 * time.Millisecond, AfterFunc: func(d time.Duration, f func()) { fake.AfterFunc(d, f) }})
+	a, b, c := attach(t, n, alice), attach(t, n, bob), attach(t, n, carol)
+	b.Keep(alice)
+	b.Keep(carol)
+	a.Send(bob, swim.Ping{Seq: 1})
+	require.NoError(t, a.Close(context.Background()))
+	none(t, n, b)
+	fake.Advance(5 * time.Millisecond)
+	assert.Equal(t, overlay.Received{From: alice, Msg: swim.Ping{Seq: 1}}, next(t, b))
+	assert.Equal(t, alice.ID, next(t, b).(overlay.PeerFailed).ID)
+
+	c.Send(bob, swim.Ping{Seq: 2})
+	n.Crash(carol.Addr)
+	assert.Equal(t, carol.ID, next(t, b).(overlay.PeerFailed).ID, "a crash is noticed at once")
+	fake.Advance(5 * time.Millisecond)
+	assert.Equal(t, overlay.Received{From: carol, Msg: swim.Ping{Seq: 2}}, next(t, b), "what was on the wire still lands")
+}

@@ -167,7 +167,7 @@ func (n *Network) Crash(addr string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if t := n.byAddr[addr]; t != nil {
-		t.detach()
+		t.detach(false)
 	}
 }
 

@@ -153,12 +153,13 @@ func (t *Transport) Identify(ctx context.Context, addr string) (overlay.Peer, er
 }
 
 // Close detaches the transport: its address is free again, what was
-// queued for it is dropped, and the peers that kept a connection to it
-// see it fail. What it sent is on the wire already and still arrives.
+// queued for it is dropped, and what it sent is on the wire and still
+// arrives, after which the peers that kept a connection to it see it
+// fail.
 func (t *Transport) Close(context.Context) error {
 	t.net.mu.Lock()
 	defer t.net.mu.Unlock()
-	t.detach()
+	t.detach(true)
 	return nil
 }
 
@@ -247,8 +248,11 @@ func (t *Transport) signal() {
 	}
 }
 
-// detach takes the transport off the network; net.mu is held.
-func (t *Transport) detach() {
+// detach takes the transport off the network; net.mu is held. The peers
+// that kept a connection to it are told it failed: at once after a crash,
+// and after a graceful close only once what it sent before has arrived,
+// as a closing QUIC connection delivers its streams' data first.
+func (t *Transport) detach(graceful bool) {
 	if t.detached {
 		return
 	}
@@ -263,10 +267,20 @@ func (t *Transport) detach() {
 	if n.byAddr[t.self.Addr] == t {
 		delete(n.byAddr, t.self.Addr)
 	}
-	for _, u := range n.byAddr {
-		if _, ok := u.kept[t.self.ID]; ok {
-			u.fail(t.self.ID)
+	for _, addr := range slices.Sorted(maps.Keys(n.byAddr)) {
+		u := n.byAddr[addr]
+		if _, ok := u.kept[t.self.ID]; !ok {
+			continue
 		}
+		if latency := n.link(t.self.Addr, addr).Latency; graceful && latency > 0 {
+			n.cfg.AfterFunc(latency, func() {
+				n.mu.Lock()
+				defer n.mu.Unlock()
+				u.fail(t.self.ID)
+			})
+			continue
+		}
+		u.fail(t.self.ID)
 	}
 	close(t.closed)
 }
