@@ -253,6 +253,22 @@ func (h *harness) waitFor(max time.Duration, cond func() bool) bool {
 	return cond()
 }
 
+// eventually polls cond in real time until it holds, for what runs
+// outside the harness's settling: an agent's joiner goroutine.
+func eventually(t testing.TB, cond func() bool, msg string) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(realTimeout)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal(msg)
+		}
+	}
+}
+
 // sees reports whether every running agent but those named in except
 // holds each member of names in status want.
 func (h *harness) sees(names []string, want catalog.Status, except ...string) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func seeded(seeds ...string) func(*AgentConfig) {
 
 // cluster starts n agents seeded with the first three and waits until
 // every catalog shows them all alive.
-func cluster(t *testing.T, h *harness, n int, edit func(*AgentConfig)) []string {
+func cluster(t testing.TB, h *harness, n int, edit func(*AgentConfig)) []string {
 	t.Helper()
 	all := names(n)
 	seeds := []string{addr(all[0]), addr(all[1]), addr(all[2%n])}
@@ -83,9 +84,15 @@ func TestBootstrapIslandsMerge(t *testing.T) {
 func TestAgentJoinsThroughSeedsThatComeUpLate(t *testing.T) {
 	h := newHarness(t)
 	late := h.start("late", seeded(addr("seed")))
-	h.run(20 * time.Second) // the seed is not there: round after round of backoff
+	rounds := func() int { return strings.Count(h.logs.String(), "join: no address answered") }
+	eventually(t, func() bool { return rounds() >= 1 }, "the first round fails")
+	start := h.clock.Now()
+	eventually(t, func() bool { // round after round, 0.5–1 s apart, then 1–2 s
+		h.run(100 * time.Millisecond)
+		return rounds() >= 3
+	}, "the joiner tries again as the clock runs")
+	assert.GreaterOrEqual(t, h.clock.Now().Sub(start), 1500*time.Millisecond, "with backoff")
 	assert.Empty(t, late.View().Active)
-	assert.Contains(t, h.logs.String(), "join: no address answered")
 	h.start("seed", nil)
 	require.True(t, h.waitFor(time.Minute, func() bool { return h.sees([]string{"late", "seed"}, catalog.Alive) }),
 		"the joiner keeps trying until the seed answers")

@@ -14,7 +14,7 @@ import (
 )
 
 // gather returns the agent's metric families by name.
-func gather(t *testing.T, a *Agent) map[string]*dto.MetricFamily {
+func gather(t testing.TB, a *Agent) map[string]*dto.MetricFamily {
 	t.Helper()
 	fams, err := a.Registry().Gather()
 	require.NoError(t, err)
