@@ -16,6 +16,7 @@ import (
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/node/datadir"
 	"github.com/overlayd/overlayd/overlay"
+	"github.com/overlayd/overlayd/overlay/memtransport"
 )
 
 // seeded returns an edit that gives an agent seeds.
@@ -362,7 +363,10 @@ func TestAgentActions(t *testing.T) {
 // the reconnection attempts to dead members merge the two sides again.
 func TestPartitionHeals(t *testing.T) {
 	h := newHarness(t)
-	all := cluster(t, h, 8, func(c *AgentConfig) { c.Core.ReconnectInterval = 5 * time.Second })
+	all := cluster(t, h, 8, func(c *AgentConfig) {
+		c.Core.ReconnectInterval = 5 * time.Second
+		c.SeedCheckInterval = time.Hour // the reconnections alone must heal it
+	})
 	var side []string
 	for i, name := range all {
 		if i%2 == 0 {
@@ -416,4 +420,47 @@ func TestAgentConfigValidate(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidConfig, name)
 	}
 	assert.NoError(t, AgentConfig{Transport: tr}.Validate(), "every field but the transport has a default")
+}
+
+// The same agents on the system clock and real-time links: a smoke test of
+// the path the daemon takes, with generous deadlines.
+func TestAgentsOnTheRealClock(t *testing.T) {
+	codec, err := NewCodec()
+	require.NoError(t, err)
+	net, err := memtransport.New(memtransport.Config{Codec: codec, Classifier: Classify, Latency: time.Millisecond})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var agents []*Agent
+	done := make(chan error, 3)
+	for _, name := range names(3) {
+		tr, err := net.Attach(overlay.Peer{ID: overlay.NodeID(name), Addr: addr(name)})
+		require.NoError(t, err)
+		a, err := NewAgent(AgentConfig{Core: Config{Datacenter: "dc1"}, Transport: tr, DataDir: filepath.Join(t.TempDir(), name), Seeds: []string{addr(names(1)[0])}})
+		require.NoError(t, err)
+		agents = append(agents, a)
+		go func() { done <- a.Run(ctx) }()
+	}
+	allAlive := func() bool {
+		for _, a := range agents {
+			if c := a.View().Catalog; c.Len() != 3 || countStatus(a.View(), catalog.Alive) != 3 {
+				return false
+			}
+		}
+		return true
+	}
+	eventually(t, allAlive, "3 agents on the real clock converge")
+
+	leaveCtx, leaveCancel := context.WithTimeout(ctx, 5*time.Second)
+	defer leaveCancel()
+	require.NoError(t, agents[2].Leave(leaveCtx))
+	require.NoError(t, <-done)
+	eventually(t, func() bool {
+		r0, _ := agents[0].View().Catalog.Get(overlay.NodeID(names(3)[2]))
+		r1, _ := agents[1].View().Catalog.Get(overlay.NodeID(names(3)[2]))
+		return r0.Status == catalog.Left && r1.Status == catalog.Left
+	}, "the others see it left")
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.ErrorIs(t, <-done, context.Canceled)
 }
