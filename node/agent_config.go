@@ -69,14 +69,31 @@ type AgentConfig struct {
 	// the members it saved before a restart, until one answers.
 	Seeds []string
 
-	TickInterval      time.Duration
-	JoinBackoff       time.Duration
-	MaxJoinBackoff    time.Duration
-	IdentifyTimeout   time.Duration
-	RejoinAfter       time.Duration
+	// TickInterval is how often the Core is ticked (default 100 ms).
+	TickInterval time.Duration
+	// JoinBackoff is the wait after a round of join attempts that no
+	// address answered, doubled after each such round up to
+	// MaxJoinBackoff (defaults 1 s and 30 s); each wait is drawn from
+	// its upper half.
+	JoinBackoff    time.Duration
+	MaxJoinBackoff time.Duration
+	// IdentifyTimeout bounds one attempt to reach a join address
+	// (default 5 s).
+	IdentifyTimeout time.Duration
+	// RejoinAfter is how long the active view may stay empty before the
+	// agent joins again through its seeds, saved members and a few
+	// members of its catalog (default 10 s).
+	RejoinAfter time.Duration
+	// SeedCheckInterval spaces the checks that every seed is a live
+	// member of the catalog; a missing one is joined again (default
+	// 30 s, drawn from its upper half).
 	SeedCheckInterval time.Duration
-	SaveInterval      time.Duration
-	LeaveLinger       time.Duration
+	// SaveInterval spaces the saves of the live members to the data
+	// directory (default 1 min); they are saved at Leave and at stop too.
+	SaveInterval time.Duration
+	// LeaveLinger bounds how long Leave keeps the agent up for its
+	// departure to leave it (default 3 s).
+	LeaveLinger time.Duration
 }
 
 func (c AgentConfig) withDefaults() AgentConfig {
