@@ -14,8 +14,8 @@ import (
 	"github.com/overlayd/overlayd/node/api"
 	"github.com/overlayd/overlayd/node/api/apitest"
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
-	"github.com/overlayd/overlayd/node/services/servicestest"
 )
 
 // serviceEntry is the part of Consul's ServiceEntry the tests read.
@@ -352,7 +352,7 @@ func TestPretty(t *testing.T) {
 func TestRefusedByTheCatalogLimitsChangesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	env, err := apitest.NewEnv(ctx, apitest.Config{Catalog: catalog.Config{MaxServicesPerMember: 1}},
-		services.Config{Clock: servicestest.NewClock(time.Unix(0, 0))}, api.Config{})
+		services.Config{Clock: clock.NewFake(time.Unix(0, 0))}, api.Config{})
 	require.NoError(t, err)
 	srv := httptest.NewServer(env.Server)
 	defer func() {

@@ -15,8 +15,8 @@ import (
 	"github.com/overlayd/overlayd/node/api"
 	"github.com/overlayd/overlayd/node/api/apitest"
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
-	"github.com/overlayd/overlayd/node/services/servicestest"
 )
 
 // fuzzServer is a server over a small catalog, for the fuzz targets; the
@@ -25,7 +25,7 @@ func fuzzServer(f *testing.F) *api.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.Cleanup(cancel)
 	env, err := apitest.NewEnv(ctx, apitest.Config{Catalog: catalog.Config{Dimensionality: testDim}},
-		services.Config{Clock: servicestest.NewClock(time.Unix(0, 0))},
+		services.Config{Clock: clock.NewFake(time.Unix(0, 0))},
 		api.Config{MaxWait: 10 * time.Millisecond, DefaultWait: 10 * time.Millisecond})
 	require.NoError(f, err)
 	require.NoError(f, env.Backend.Apply(

@@ -15,8 +15,8 @@ import (
 	"github.com/overlayd/overlayd/node/api"
 	"github.com/overlayd/overlayd/node/api/apitest"
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
-	"github.com/overlayd/overlayd/node/services/servicestest"
 	"github.com/overlayd/overlayd/vivaldi"
 )
 
@@ -27,7 +27,7 @@ const testDim = 2
 type testEnv struct {
 	*apitest.Env
 	url    string
-	clock  *servicestest.Clock
+	clk    *clock.Fake
 	client *http.Client
 }
 
@@ -36,14 +36,14 @@ type testEnv struct {
 func newEnv(t *testing.T, edit func(*api.Config)) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	clock := servicestest.NewClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	clk := clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
 	var acfg api.Config
 	if edit != nil {
 		edit(&acfg)
 	}
 	env, err := apitest.NewEnv(ctx,
 		apitest.Config{Catalog: catalog.Config{Dimensionality: testDim}},
-		services.Config{Clock: clock, DataDir: t.TempDir()}, acfg)
+		services.Config{Clock: clk, DataDir: t.TempDir()}, acfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(env.Server)
 	t.Cleanup(func() {
@@ -52,7 +52,7 @@ func newEnv(t *testing.T, edit func(*api.Config)) *testEnv {
 		cancel()
 		require.NoError(t, <-env.Done)
 	})
-	return &testEnv{Env: env, url: srv.URL, clock: clock, client: srv.Client()}
+	return &testEnv{Env: env, url: srv.URL, clk: clk, client: srv.Client()}
 }
 
 func at(x, y float64) *vivaldi.Coordinate { return &vivaldi.Coordinate{Vec: []float64{x, y}} }

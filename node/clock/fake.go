@@ -35,9 +35,16 @@ func (f *Fake) Now() time.Time {
 	return f.now
 }
 
-// NewTimer returns a timer that fires when the clock reaches Now()+d.
+// NewTimer returns a timer that fires when the clock reaches Now()+d, or
+// at once, as time.NewTimer's would, when d is not positive.
 func (f *Fake) NewTimer(d time.Duration) Timer {
-	return f.schedule(&fakeTimer{ch: make(chan time.Time, 1)}, d)
+	t := &fakeTimer{ch: make(chan time.Time, 1)}
+	if d <= 0 {
+		t.clock, t.stopped, t.index = f, make(chan struct{}), -1
+		t.ch <- f.Now()
+		return t
+	}
+	return f.schedule(t, d)
 }
 
 // NewTicker returns a ticker that fires every d from Now().
@@ -111,6 +118,15 @@ func (f *Fake) Next() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return f.queue[0].when, true
+}
+
+// Pending returns the number of timers, tickers and functions waiting to
+// fire: a test can wait for a goroutine to have set its timer before it
+// advances the clock.
+func (f *Fake) Pending() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.queue)
 }
 
 // Fired counts the ticks and timer firings delivered on channels so far.

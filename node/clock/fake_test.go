@@ -123,3 +123,31 @@ func TestRealClock(t *testing.T) {
 	c.AfterFunc(time.Millisecond, func() { close(fired) })
 	<-fired
 }
+
+func TestFakeTimerOfNoDurationFiresAtOnce(t *testing.T) {
+	start := time.Unix(100, 0)
+	f := NewFake(start)
+	tm := f.NewTimer(0)
+	select {
+	case at := <-tm.C():
+		assert.Equal(t, start, at)
+	default:
+		t.Fatal("a timer of zero duration fires without Advance, as time.NewTimer(0) does")
+	}
+	assert.False(t, tm.Stop(), "it has fired")
+	assert.Equal(t, 0, f.Pending())
+}
+
+func TestFakePending(t *testing.T) {
+	f := NewFake(time.Unix(0, 0))
+	assert.Equal(t, 0, f.Pending())
+	tm := f.NewTimer(time.Second)
+	tk := f.NewTicker(time.Second)
+	f.AfterFunc(time.Second, func() {})
+	assert.Equal(t, 3, f.Pending())
+	tm.Stop()
+	tk.Stop()
+	assert.Equal(t, 1, f.Pending())
+	f.Advance(time.Second)
+	assert.Equal(t, 0, f.Pending(), "the function ran")
+}

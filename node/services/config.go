@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/overlay"
 )
 
@@ -47,8 +48,8 @@ type Config struct {
 	// DataDir is where the registrations are kept (in StateFile), so that
 	// they survive a restart; empty keeps them in memory only.
 	DataDir string
-	// Clock runs the check intervals and deadlines (default RealClock).
-	Clock Clock
+	// Clock runs the check intervals and deadlines (default clock.Real).
+	Clock clock.Clock
 	// Logger receives the check transitions and failures (default:
 	// discarded).
 	Logger *slog.Logger
@@ -62,7 +63,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

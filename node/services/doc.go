@@ -10,6 +10,6 @@
 //
 // It does not know the catalog of other members, serve HTTP (package
 // node/api does) or decide how a health change travels (the Publisher,
-// the agent's runtime, does). Time comes from an injectable [Clock], so
+// the agent's runtime, does). Time comes from an injectable [clock.Clock], so
 // tests advance it instead of sleeping.
 package services

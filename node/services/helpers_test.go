@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
 )
 
@@ -90,9 +91,9 @@ func (r *recorder) failNext(err error) {
 var errPublisher = errors.New("publisher down")
 
 // startManager runs a manager on a fake clock until the test ends.
-func startManager(t *testing.T, pub services.Publisher, clock services.Clock, dir string) *services.Manager {
+func startManager(t *testing.T, pub services.Publisher, clk clock.Clock, dir string) *services.Manager {
 	t.Helper()
-	m, err := services.New(services.Config{Publisher: pub, Clock: clock, DataDir: dir})
+	m, err := services.New(services.Config{Publisher: pub, Clock: clk, DataDir: dir})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

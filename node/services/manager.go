@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 )
 
 // Errors of the [Manager].
@@ -48,7 +49,7 @@ type Manager struct {
 	runCtx   context.Context
 	gen      uint64
 	dirty    bool
-	timer    Timer
+	timer    clock.Timer
 	timerAt  time.Time
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
-	"github.com/overlayd/overlayd/node/services/servicestest"
 )
 
 // statusServer answers every request with the status code it holds.
@@ -32,16 +32,16 @@ func statusServer(t *testing.T, code int) (*httptest.Server, *atomic.Int32) {
 
 // advanceRunner advances the clock by d once the check runner has set its
 // interval timer, so that the next run follows.
-func advanceRunner(t *testing.T, clock *servicestest.Clock, d time.Duration) {
+func advanceRunner(t *testing.T, clk *clock.Fake, d time.Duration) {
 	t.Helper()
-	require.Eventually(t, func() bool { return clock.Timers() > 0 }, 10*time.Second, time.Millisecond)
-	clock.Advance(d)
+	require.Eventually(t, func() bool { return clk.Pending() > 0 }, 10*time.Second, time.Millisecond)
+	clk.Advance(d)
 }
 
 func TestHTTPCheckDrivesHealth(t *testing.T) {
 	srv, status := statusServer(t, http.StatusOK)
-	pub, clock := newRecorder(), servicestest.NewClock(t0)
-	m := startManager(t, pub, clock, "")
+	pub, clk := newRecorder(), clock.NewFake(t0)
+	m := startManager(t, pub, clk, "")
 	def := mustParse(t, `{"Name":"web","Port":80,"Check":{"HTTP":"`+srv.URL+`","Interval":"10s"}}`)
 	require.NoError(t, m.Register(context.Background(), def))
 
@@ -55,7 +55,7 @@ func TestHTTPCheckDrivesHealth(t *testing.T) {
 		want catalog.Health
 	}{{http.StatusTooManyRequests, catalog.Warning}, {http.StatusServiceUnavailable, catalog.Critical}, {http.StatusNoContent, catalog.Passing}} {
 		status.Store(int32(step.code))
-		advanceRunner(t, clock, 10*time.Second)
+		advanceRunner(t, clk, 10*time.Second)
 		v := waitView(t, m, func(v *services.View) bool { return checkStatus(v, "service:web") == step.want })
 		require.Contains(t, v.Checks[0].Output, http.StatusText(step.code))
 		require.Equal(t, v.Checks[0].Output, v.Checks[0].ReportedOutput, "a change of status reports the output at once")
@@ -66,14 +66,14 @@ func TestHTTPCheckDrivesHealth(t *testing.T) {
 
 func TestHealthIsPublishedOnChangeOnly(t *testing.T) {
 	srv, _ := statusServer(t, http.StatusOK)
-	pub, clock := newRecorder(), servicestest.NewClock(t0)
-	m := startManager(t, pub, clock, "")
+	pub, clk := newRecorder(), clock.NewFake(t0)
+	m := startManager(t, pub, clk, "")
 	require.NoError(t, m.Register(context.Background(), mustParse(t, `{"Name":"web","Check":{"HTTP":"`+srv.URL+`","Interval":"1s","Status":"passing"}}`)))
 	v := waitView(t, m, func(v *services.View) bool { return v.Checks[0].Output != "" })
 	for range 5 {
-		advanceRunner(t, clock, time.Second)
+		advanceRunner(t, clk, time.Second)
 		// A result is in once the runner waits on its next interval.
-		require.Eventually(t, func() bool { return clock.Timers() > 0 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return clk.Pending() > 0 }, 10*time.Second, time.Millisecond)
 	}
 	require.Equal(t, catalog.Passing, checkStatus(m.View(), "service:web"))
 	require.Zero(t, pub.healthCalls(), "passing all along: nothing to publish")
@@ -93,19 +93,19 @@ func TestTCPCheck(t *testing.T) {
 			_ = c.Close()
 		}
 	}()
-	pub, clock := newRecorder(), servicestest.NewClock(t0)
-	m := startManager(t, pub, clock, "")
+	pub, clk := newRecorder(), clock.NewFake(t0)
+	m := startManager(t, pub, clk, "")
 	require.NoError(t, m.Register(context.Background(), mustParse(t, `{"Name":"db","Check":{"TCP":"`+addr+`","Interval":"5s"}}`)))
 	waitView(t, m, func(v *services.View) bool { return checkStatus(v, "service:db") == catalog.Passing })
 	require.NoError(t, ln.Close())
-	advanceRunner(t, clock, 5*time.Second)
+	advanceRunner(t, clk, 5*time.Second)
 	waitView(t, m, func(v *services.View) bool { return checkStatus(v, "service:db") == catalog.Critical })
 	require.Eventually(t, func() bool { s, _ := pub.get("db"); return s.Health == catalog.Critical }, 10*time.Second, time.Millisecond)
 }
 
 func TestTTLCheck(t *testing.T) {
-	pub, clock := newRecorder(), servicestest.NewClock(t0)
-	m := startManager(t, pub, clock, "")
+	pub, clk := newRecorder(), clock.NewFake(t0)
+	m := startManager(t, pub, clk, "")
 	ctx := context.Background()
 	require.NoError(t, m.Register(ctx, mustParse(t, `{"Name":"job","Check":{"CheckID":"job-ttl","TTL":"30s"}}`)))
 	s, _ := pub.get("job")
@@ -118,11 +118,11 @@ func TestTTLCheck(t *testing.T) {
 	v := waitView(t, m, func(v *services.View) bool { return checkStatus(v, "job-ttl") == catalog.Passing })
 	require.Equal(t, "fine", v.Checks[0].Output)
 
-	clock.Advance(29 * time.Second)
+	clk.Advance(29 * time.Second)
 	require.NoError(t, m.UpdateCheck(ctx, "job-ttl", catalog.Passing, "fine")) // renewed before it ran out
-	clock.Advance(29 * time.Second)
+	clk.Advance(29 * time.Second)
 	require.Equal(t, catalog.Passing, checkStatus(m.View(), "job-ttl"))
-	clock.Advance(time.Second)
+	clk.Advance(time.Second)
 	v = waitView(t, m, func(v *services.View) bool { return checkStatus(v, "job-ttl") == catalog.Critical })
 	require.Contains(t, v.Checks[0].Output, "expired")
 	require.Eventually(t, func() bool { s, _ := pub.get("job"); return s.Health == catalog.Critical }, 10*time.Second, time.Millisecond)
@@ -132,22 +132,22 @@ func TestTTLCheck(t *testing.T) {
 
 func TestUpdateCheckRefusesNonTTL(t *testing.T) {
 	srv, _ := statusServer(t, http.StatusOK)
-	m := startManager(t, newRecorder(), servicestest.NewClock(t0), "")
+	m := startManager(t, newRecorder(), clock.NewFake(t0), "")
 	require.NoError(t, m.Register(context.Background(), mustParse(t, `{"Name":"web","Check":{"HTTP":"`+srv.URL+`","Interval":"10s"}}`)))
 	require.ErrorIs(t, m.UpdateCheck(context.Background(), "service:web", catalog.Passing, ""), services.ErrNotTTL)
 }
 
 func TestDeregisterCriticalServiceAfter(t *testing.T) {
-	pub, clock := newRecorder(), servicestest.NewClock(t0)
-	m := startManager(t, pub, clock, "")
+	pub, clk := newRecorder(), clock.NewFake(t0)
+	m := startManager(t, pub, clk, "")
 	ctx := context.Background()
 	require.NoError(t, m.Register(ctx, mustParse(t, `{"Name":"job","Check":{"TTL":"10s","Status":"passing","DeregisterCriticalServiceAfter":"1m"}}`)))
-	clock.Advance(10 * time.Second) // services.TTL runs out: critical from now
+	clk.Advance(10 * time.Second) // services.TTL runs out: critical from now
 	waitView(t, m, func(v *services.View) bool { return checkStatus(v, "service:job") == catalog.Critical })
-	clock.Advance(59 * time.Second)
+	clk.Advance(59 * time.Second)
 	_, ok := m.View().Service("job")
 	require.True(t, ok, "critical for 59 s only")
-	clock.Advance(time.Second)
+	clk.Advance(time.Second)
 	waitView(t, m, func(v *services.View) bool { _, ok := v.Service("job"); return !ok })
 	_, ok = pub.get("job")
 	require.False(t, ok)
@@ -156,7 +156,7 @@ func TestDeregisterCriticalServiceAfter(t *testing.T) {
 func TestRefusedRegistrationChangesNothing(t *testing.T) {
 	pub := newRecorder()
 	dir := t.TempDir()
-	m := startManager(t, pub, servicestest.NewClock(t0), dir)
+	m := startManager(t, pub, clock.NewFake(t0), dir)
 	ctx := context.Background()
 	require.NoError(t, m.Register(ctx, mustParse(t, `{"Name":"web","Port":80,"Check":{"CheckID":"c1","TTL":"1m"}}`)))
 	before := m.View()
@@ -184,7 +184,7 @@ func TestRegistrationsSurviveARestart(t *testing.T) {
 	ctx := context.Background()
 	def := mustParse(t, `{"ID":"web-1","Name":"web","Port":80,"Tags":["a"],"Check":{"TTL":"1m"}}`)
 	func() {
-		m, err := services.New(services.Config{Publisher: newRecorder(), Clock: servicestest.NewClock(t0), DataDir: dir})
+		m, err := services.New(services.Config{Publisher: newRecorder(), Clock: clock.NewFake(t0), DataDir: dir})
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -199,7 +199,7 @@ func TestRegistrationsSurviveARestart(t *testing.T) {
 	}()
 
 	pub := newRecorder()
-	m := startManager(t, pub, servicestest.NewClock(t0), dir)
+	m := startManager(t, pub, clock.NewFake(t0), dir)
 	v := waitView(t, m, func(v *services.View) bool { return len(v.Services) == 1 })
 	require.Equal(t, def, v.Services[0].Definition)
 	s, ok := pub.get("web-1")
@@ -219,7 +219,7 @@ func TestCorruptStateFileStopsRun(t *testing.T) {
 
 func TestReRegisterKeepsUnchangedChecks(t *testing.T) {
 	pub := newRecorder()
-	m := startManager(t, pub, servicestest.NewClock(t0), "")
+	m := startManager(t, pub, clock.NewFake(t0), "")
 	ctx := context.Background()
 	require.NoError(t, m.Register(ctx, mustParse(t, `{"Name":"web","Checks":[{"CheckID":"a","TTL":"1m"},{"CheckID":"b","TTL":"1m"}]}`)))
 	require.NoError(t, m.UpdateCheck(ctx, "a", catalog.Passing, ""))
@@ -233,20 +233,20 @@ func TestReRegisterKeepsUnchangedChecks(t *testing.T) {
 }
 
 func TestFailedHealthPublicationIsRetried(t *testing.T) {
-	pub, clock := newRecorder(), servicestest.NewClock(t0)
-	m := startManager(t, pub, clock, "")
+	pub, clk := newRecorder(), clock.NewFake(t0)
+	m := startManager(t, pub, clk, "")
 	ctx := context.Background()
 	require.NoError(t, m.Register(ctx, mustParse(t, `{"Name":"job","Check":{"TTL":"1m"}}`)))
 	pub.failNext(errPublisher)
 	require.NoError(t, m.UpdateCheck(ctx, "service:job", catalog.Passing, ""))
 	s, _ := pub.get("job")
 	require.Equal(t, catalog.Critical, s.Health, "the publication failed")
-	clock.Advance(services.DefaultRetryInterval)
+	clk.Advance(services.DefaultRetryInterval)
 	require.Eventually(t, func() bool { s, _ := pub.get("job"); return s.Health == catalog.Passing }, 10*time.Second, time.Millisecond)
 }
 
 func TestRegisterValidatesDefinitionsBuiltInCode(t *testing.T) {
-	m := startManager(t, newRecorder(), servicestest.NewClock(t0), "")
+	m := startManager(t, newRecorder(), clock.NewFake(t0), "")
 	err := m.Register(context.Background(), services.Definition{Name: "web", Checks: []services.CheckDefinition{{TTL: -time.Second}}})
 	var fe *services.FieldError
 	require.ErrorAs(t, err, &fe)

@@ -13,8 +13,8 @@ import (
 	"github.com/overlayd/overlayd/node/api/apitest"
 	"github.com/overlayd/overlayd/node/api/client"
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
-	"github.com/overlayd/overlayd/node/services/servicestest"
 	"github.com/overlayd/overlayd/vivaldi"
 )
 
@@ -24,7 +24,7 @@ func serve(t *testing.T, token string) (*apitest.Env, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	env, err := apitest.NewEnv(ctx, apitest.Config{Catalog: catalog.Config{Dimensionality: 2}},
-		services.Config{Clock: servicestest.NewClock(time.Unix(0, 0))}, api.Config{Token: token})
+		services.Config{Clock: clock.NewFake(time.Unix(0, 0))}, api.Config{Token: token})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
