@@ -142,12 +142,12 @@ func TestRefusedByTheCatalogChangesNothing(t *testing.T) {
 	// by the Manager, after the parser accepted it.
 	code, _, _ := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"a","Check":{"CheckID":"c","TTL":"1m"}}`)
 	require.Equal(t, http.StatusOK, code)
-	before := e.Backend.State().Index
+	before := e.Backend.View().Index
 	code, _, body := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"b","Check":{"CheckID":"c","TTL":"1m"}}`)
 	require.Equal(t, http.StatusBadRequest, code)
 	_, field := apiError(t, body)
 	require.Equal(t, "Checks[0].CheckID", field)
-	require.Equal(t, before, e.Backend.State().Index)
+	require.Equal(t, before, e.Backend.View().Index)
 }
 
 func TestHostAndOriginAreChecked(t *testing.T) {
@@ -330,7 +330,7 @@ func TestJoinAndLeave(t *testing.T) {
 
 	code, _, _ = e.do(t, "PUT", "/v1/agent/leave", "")
 	require.Equal(t, http.StatusOK, code)
-	rec, _ := e.Backend.State().Catalog.Get("self")
+	rec, _ := e.Backend.View().Catalog.Get("self")
 	require.Equal(t, catalog.Left, rec.Status)
 }
 

@@ -3,18 +3,17 @@ package api
 import (
 	"context"
 
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/node/services"
-	"github.com/overlayd/overlayd/overlay"
-	"github.com/overlayd/overlayd/vivaldi"
 )
 
-// Backend is the agent as the API sees it. The agent's runtime satisfies
-// it with a thin adapter; package apitest has a fake over a real catalog.
+// Backend is the agent as the API sees it: a *node.Agent, or the fake
+// over a real catalog in package apitest.
 type Backend interface {
-	// State returns the latest published state; it is immutable.
-	State() *State
-	// Changed returns a channel closed once a state with an Index above
+	// View returns the latest published view; it is immutable.
+	View() *node.View
+	// Changed returns a channel closed once a view with an Index above
 	// index exists.
 	Changed(index uint64) <-chan struct{}
 	// Join contacts the given addresses and reports how many answered.
@@ -29,19 +28,10 @@ type Backend interface {
 	SetServiceHealth(ctx context.Context, id string, h catalog.Health) (bool, error)
 }
 
-var _ services.Publisher = Backend(nil)
-
-// State is one published state of the agent.
-type State struct {
-	// Index grows with every change of the state.
-	Index      uint64
-	Self       overlay.Peer
-	Datacenter string
-	Coordinate vivaldi.Coordinate
-	Catalog    *catalog.Snapshot
-	// Incarnation is this agent's current incarnation.
-	Incarnation uint64
-}
+var (
+	_ services.Publisher = Backend(nil)
+	_ Backend            = (*node.Agent)(nil)
+)
 
 // Services is this agent's own service instances and checks: a
 // *services.Manager.

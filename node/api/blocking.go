@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/services"
 )
 
@@ -20,7 +21,7 @@ import (
 // a view of its services. Its index, the sum of their two counters, grows
 // whenever either changes.
 type agentView struct {
-	st    *State
+	st    *node.View
 	svc   *services.View
 	index uint64
 	// dir is built on first use: the nearest query does without it.
@@ -29,7 +30,7 @@ type agentView struct {
 }
 
 func (s *Server) current() *agentView {
-	st, svc := s.cfg.Backend.State(), s.cfg.Services.View()
+	st, svc := s.cfg.Backend.View(), s.cfg.Services.View()
 	return &agentView{st: st, svc: svc, index: st.Index + svc.Version, cache: &s.dir}
 }
 

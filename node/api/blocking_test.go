@@ -74,7 +74,7 @@ func TestBlockingQueryWakesOnRelevantChangeOnly(t *testing.T) {
 	e.Backend.Bump()
 	// The change it waits for.
 	require.NoError(t, e.Backend.Apply(apitest.Record("c", "10.0.0.3:7946", "dc1", at(0, 0), web("web-1", catalog.Passing))))
-	changedAt := e.Backend.State().Index + e.Services.View().Version
+	changedAt := e.Backend.View().Index + e.Services.View().Version
 
 	r := <-got
 	require.Equal(t, http.StatusOK, r.code)

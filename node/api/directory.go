@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/catalog"
 )
 
@@ -73,7 +74,7 @@ type directoryCache struct {
 
 // get returns the directory of st's catalog, building it at most once per
 // snapshot.
-func (c *directoryCache) get(st *State) *directory {
+func (c *directoryCache) get(st *node.View) *directory {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.last != nil && c.last.snap == st.Catalog {

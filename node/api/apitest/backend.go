@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/api"
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/node/services"
@@ -42,7 +43,7 @@ type Backend struct {
 	joinErr  error
 
 	notifier services.Notifier
-	state    atomic.Pointer[api.State]
+	state    atomic.Pointer[node.View]
 }
 
 // epoch is the fake time of every record: the catalog only uses it to
@@ -101,7 +102,7 @@ func (b *Backend) publishOwn() error {
 }
 
 func (b *Backend) publish() {
-	st := &api.State{
+	st := &node.View{
 		Self: b.cfg.Self, Datacenter: b.cfg.Datacenter, Coordinate: b.coord, Catalog: b.cat.Snapshot(), Incarnation: 1,
 	}
 	// The state is stored before the notifier wakes its waiters.
@@ -111,7 +112,7 @@ func (b *Backend) publish() {
 }
 
 // State returns the latest state.
-func (b *Backend) State() *api.State { return b.state.Load() }
+func (b *Backend) View() *node.View { return b.state.Load() }
 
 // Changed returns a channel closed once a state with a higher index
 // exists.
