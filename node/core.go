@@ -1,7 +1,6 @@
 package node
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -59,16 +58,8 @@ func New(now time.Time, cfg Config) (*Core, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &Core{cfg: cfg, rng: cfg.Rand}
-	reg := overlay.NewRegistry()
-	for _, register := range []func(*overlay.Registry) error{
-		hyparview.RegisterMessages, plumtree.RegisterMessages, swim.RegisterMessages, RegisterMessages,
-	} {
-		if err := register(reg); err != nil {
-			return nil, fmt.Errorf("node: registering messages: %w", err)
-		}
-	}
 	var err error
-	if c.codec, err = overlay.NewCodec(overlay.Limits{}, reg); err != nil {
+	if c.codec, err = NewCodec(); err != nil {
 		return nil, err
 	}
 

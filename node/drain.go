@@ -65,6 +65,7 @@ func (c *Core) onSWIM(now time.Time, e swim.Event) {
 		c.broadcast(now, LivenessUpdate{Update: e.Update})
 	case swim.ProbeRTT:
 		c.onProbe(e)
+		c.out.Events = append(c.out.Events, ProbeRTT{Peer: e.Peer, RTT: e.RTT})
 	}
 }
 
@@ -77,8 +78,10 @@ func (c *Core) onDeliver(now time.Time, d plumtree.Deliver) {
 	}
 	switch m := msg.(type) {
 	case RecordUpdate:
+		c.observeDelivery(now, d, m.Origin)
 		c.applyRecord(now, m.Record)
 	case LivenessUpdate:
+		c.observeDelivery(now, d, m.Origin)
 		c.applyLiveness(now, m.Update)
 	default:
 		c.stats.BadPayloads++

@@ -24,11 +24,16 @@ const (
 // its address, datacenter, coordinate and services.
 type RecordUpdate struct {
 	Record catalog.Record `cbor:"1,keyasint"`
+	// Origin is when the member broadcast it, in Unix nanoseconds by its
+	// clock; zero (omitted) when unknown.
+	Origin int64 `cbor:"2,keyasint,omitempty"`
 }
 
 // LivenessUpdate carries a SWIM verdict through a Plumtree broadcast.
 type LivenessUpdate struct {
 	Update swim.Update `cbor:"1,keyasint"`
+	// Origin is as in RecordUpdate.
+	Origin int64 `cbor:"2,keyasint,omitempty"`
 }
 
 // Digest opens an anti-entropy exchange: one hash per bucket of the

@@ -43,7 +43,7 @@ func (c *Core) publishOwnRecord(now time.Time) error {
 
 // broadcast sends msg to the whole cluster through Plumtree.
 func (c *Core) broadcast(now time.Time, msg overlay.Message) {
-	payload, err := c.codec.Marshal(msg)
+	payload, err := c.codec.Marshal(withOrigin(msg, now))
 	if err != nil {
 		c.stats.BadPayloads++ // our own message: a bug, counted rather than sent
 		return

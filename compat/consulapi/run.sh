@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the Consul API client compatibility test: overlayd's HTTP API
+# against github.com/hashicorp/consul/api (see doc.go). A module of its
+# own; .ci/run calls this script.
+set -euo pipefail
+cd "$(dirname "$0")"
+export GOTOOLCHAIN=local
+go vet ./...
+go test -count=1 ./...

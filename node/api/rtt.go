@@ -1,0 +1,66 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/overlayd/overlayd/vivaldi"
+)
+
+// RTTAnswer is the answer of GET /v1/rtt: the estimated round trips from
+// one member to one other (with to=) or to every member.
+type RTTAnswer struct {
+	From      string
+	Estimates []RTTEstimate
+}
+
+// RTTEstimate is one estimate of an RTTAnswer. Known is false when either
+// coordinate is unknown.
+type RTTEstimate struct {
+	To                  string
+	Datacenter          string
+	Known               bool
+	EstimatedRTTSeconds float64
+	EstimatedRTT        string
+}
+
+// GET /v1/rtt?from=&to= ; from defaults to this agent.
+func (s *Server) rtt(r *http.Request, v *agentView) (any, error) {
+	q := r.URL.Query()
+	from := q.Get("from")
+	var fromCoord *vivaldi.Coordinate
+	if from == "" || from == string(v.st.Self.ID) {
+		from, fromCoord = string(v.st.Self.ID), &v.st.Coordinate
+	} else {
+		rec, ok := v.directory().member(from)
+		if !ok {
+			return nil, notFound("from", "no member named %s", quoteShort(from))
+		}
+		fromCoord = rec.Coordinate
+	}
+	out := RTTAnswer{From: from, Estimates: []RTTEstimate{}}
+	estimate := func(to string, dc string, c *vivaldi.Coordinate) {
+		if to == string(v.st.Self.ID) {
+			c = &v.st.Coordinate
+		}
+		e := RTTEstimate{To: to, Datacenter: dc}
+		if fromCoord != nil && len(fromCoord.Vec) > 0 && c != nil {
+			d := fromCoord.DistanceTo(*c)
+			e.Known, e.EstimatedRTTSeconds, e.EstimatedRTT = true, d.Seconds(), roundRTT(d)
+		}
+		out.Estimates = append(out.Estimates, e)
+	}
+	dir := v.directory()
+	if to := q.Get("to"); to != "" {
+		rec, ok := dir.member(to)
+		if !ok {
+			return nil, notFound("to", "no member named %s", quoteShort(to))
+		}
+		estimate(to, rec.Datacenter, rec.Coordinate)
+		return out, nil
+	}
+	for i := range dir.members {
+		rec := &dir.members[i]
+		estimate(string(rec.Member.ID), rec.Datacenter, rec.Coordinate)
+	}
+	return out, nil
+}
