@@ -84,7 +84,7 @@ type testServer struct {
 
 // startServer serves cfg over a fresh fixture backend unless cfg has one;
 // the server stops when the test ends.
-func startServer(t *testing.T, cfg Config) *testServer {
+func startServer(t testing.TB, cfg Config) *testServer {
 	t.Helper()
 	if cfg.Backend == nil {
 		cfg.Backend = newBackend(t)

@@ -80,8 +80,8 @@ func (s *Server) fill(r *reply, q *dnsmessage.Question, edns *dnsmessage.Resourc
 	if err == nil {
 		res = s.resolve(st, l, q, limit/minRecordBytes)
 	}
-	r.groups, r.more = res.groups, res.more
-	if len(r.groups) == 0 {
+	r.records, r.more = res.records, res.more
+	if len(r.records.answers) == 0 {
 		r.authority = []dnsmessage.Resource{s.soa(st, s.domainName)}
 	}
 	return res.rcode

@@ -12,16 +12,22 @@ import (
 )
 
 // resolution is what a name under the domain resolves to for one
-// question: NOERROR with groups of records (none for NODATA), or
-// NXDOMAIN.
+// question: NOERROR with records (none for NODATA), or NXDOMAIN.
 type resolution struct {
-	rcode  dnsmessage.RCode
-	groups []group
+	rcode   dnsmessage.RCode
+	records records
 	// more reports instances left out because they could not have fitted.
 	more bool
 }
 
 var nxdomain = resolution{rcode: dnsmessage.RCodeNameError}
+
+// one is the resolution to one record.
+func one(rr dnsmessage.Resource) resolution {
+	var res resolution
+	res.records.add(rr, nil)
+	return res
+}
 
 // resolve answers question q about l from st; room is the most records
 // the message can hold.
@@ -29,7 +35,7 @@ func (s *Server) resolve(st *api.State, l lookup, q *dnsmessage.Question, room i
 	switch l.kind {
 	case apex:
 		if q.Type == dnsmessage.TypeSOA || q.Type == dnsmessage.TypeALL {
-			return resolution{groups: []group{{answers: []dnsmessage.Resource{s.soa(st, q.Name)}}}}
+			return one(s.soa(st, q.Name))
 		}
 	case serviceName:
 		return s.resolveService(st, l, q, room)
@@ -37,14 +43,15 @@ func (s *Server) resolve(st *api.State, l lookup, q *dnsmessage.Question, room i
 		return s.resolveNode(st, l, q)
 	case addrName:
 		if rr, ok := s.addrRecord(q.Name, q.Type, l.addr); ok {
-			return resolution{groups: []group{{answers: []dnsmessage.Resource{rr}}}}
+			return one(rr)
 		}
 	}
 	return resolution{}
 }
 
 // resolveService answers for the passing instances of a service, nearest
-// first.
+// first: one SRV record per instance, with its target's address; or one
+// A or AAAA record per address, the first time it comes.
 func (s *Server) resolveService(st *api.State, l lookup, q *dnsmessage.Question, room int) resolution {
 	n, capped := room, true
 	if s.cfg.MaxAnswers > 0 && s.cfg.MaxAnswers <= room {
@@ -55,23 +62,20 @@ func (s *Server) resolveService(st *api.State, l lookup, q *dnsmessage.Question,
 		return nxdomain
 	}
 	res := resolution{more: capped && len(instances) == n}
-	seen := make(map[string]bool, len(instances))
+	seenIP := make(map[netip.Addr]bool, len(instances))
+	seenTarget := make(map[string]bool)
 	for rank, in := range instances {
-		var g group
 		switch q.Type {
 		case dnsmessage.TypeSRV:
-			g = s.srvGroup(&in, rank+1, q.Name, seen)
+			s.addSRV(&res.records, &in, rank+1, q.Name, seenTarget)
 		case dnsmessage.TypeA, dnsmessage.TypeAAAA, dnsmessage.TypeALL:
 			host, _ := instanceHost(&in)
-			if ip, ok := parseIP(host); ok && !seen[ip.String()] {
+			if ip, ok := parseIP(host); ok && !seenIP[ip] {
 				if rr, ok := s.addrRecord(q.Name, q.Type, ip); ok {
-					seen[ip.String()] = true
-					g.answers = []dnsmessage.Resource{rr}
+					seenIP[ip] = true
+					res.records.add(rr, nil)
 				}
 			}
-		}
-		if len(g.answers) > 0 {
-			res.groups = append(res.groups, g)
 		}
 	}
 	return res
@@ -105,24 +109,25 @@ func spellings(l lookup) []lookup {
 	return []lookup{l, lower}
 }
 
-// srvGroup is an instance's SRV record, with the address of its target
+// addSRV adds an instance's SRV record, with the address of its target
 // unless another record of the answer gave it already.
-func (s *Server) srvGroup(in *catalog.Instance, rank int, owner dnsmessage.Name, seen map[string]bool) group {
+func (s *Server) addSRV(r *records, in *catalog.Instance, rank int, owner dnsmessage.Name, seen map[string]bool) {
 	target, ip, hasIP := s.target(in)
 	name, err := dnsmessage.NewName(target)
 	if target == "" || err != nil {
-		return group{}
+		return
 	}
-	g := group{answers: []dnsmessage.Resource{s.record(owner, &dnsmessage.SRVResource{
+	srv := s.record(owner, &dnsmessage.SRVResource{
 		Priority: uint16(min(rank, 0xffff)), Weight: 1, Port: in.Service.Port, Target: name,
-	})}}
+	})
 	if hasIP && !seen[target] {
 		if rr, ok := s.addrRecord(name, dnsmessage.TypeALL, ip); ok {
 			seen[target] = true
-			g.extras = []dnsmessage.Resource{rr}
+			r.add(srv, &rr)
+			return
 		}
 	}
-	return g
+	r.add(srv, nil)
 }
 
 // target returns the name an instance's SRV record points at, with its
@@ -163,7 +168,7 @@ func (s *Server) resolveNode(st *api.State, l lookup, q *dnsmessage.Question) re
 		}
 		if ip, ok := parseIP(memberHost(r.Member.Addr)); ok {
 			if rr, ok := s.addrRecord(q.Name, q.Type, ip); ok {
-				return resolution{groups: []group{{answers: []dnsmessage.Resource{rr}}}}
+				return one(rr)
 			}
 		}
 		return resolution{}
