@@ -98,6 +98,20 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // 5 ms on each error in a row, up to 1 s, as net/http's Server does.
 type retryDelay struct{ d time.Duration }
 
+// failed handles an error of a read or accept on the socket named what:
+// it reports done, with the error to return, if the socket was closed
+// (by Serve, once ctx is done: no error) or ctx ended while waiting;
+// otherwise it waits before the next try.
+func (r *retryDelay) failed(ctx context.Context, err error, what string) (done bool, _ error) {
+	switch {
+	case ctx.Err() != nil:
+		return true, nil
+	case errors.Is(err, net.ErrClosed):
+		return true, fmt.Errorf("dns: %s closed: %w", what, err)
+	}
+	return !r.wait(ctx), nil
+}
+
 // wait sleeps for the next delay, or until ctx is done; it reports
 // whether ctx is still live.
 func (r *retryDelay) wait(ctx context.Context) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -22,14 +21,8 @@ func (s *Server) serveTCP(ctx context.Context, ln net.Listener) error {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("dns: TCP listener closed: %w", err)
-			}
-			if !retry.wait(ctx) {
-				return nil
+			if done, err := retry.failed(ctx, err, "TCP listener"); done {
+				return err
 			}
 			continue
 		}

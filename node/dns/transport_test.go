@@ -317,3 +317,24 @@ func TestListenAndServe(t *testing.T) {
 	defer c.Close()
 	require.Len(t, exchangeTCP(t, c, query(t, 1, "web.service.overlay.", dnsmessage.TypeA, 0)).Answers, 5)
 }
+
+func TestServeFailsWhenASocketIsClosedUnderIt(t *testing.T) {
+	s, err := New(Config{Backend: newBackend(t)})
+	require.NoError(t, err)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(context.Background(), pc, ln) }()
+	require.NoError(t, ln.Close())
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, net.ErrClosed)
+		require.ErrorContains(t, err, "TCP listener")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve went on without its listener")
+	}
+	_, err = pc.WriteTo([]byte{0}, pc.LocalAddr())
+	require.ErrorIs(t, err, net.ErrClosed, "and it closed the UDP socket")
+}

@@ -2,8 +2,6 @@ package dns
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
 	"runtime"
 	"sync"
@@ -37,14 +35,8 @@ func (s *Server) readUDP(ctx context.Context, pc net.PacketConn) error {
 	for {
 		n, from, err := pc.ReadFrom(req)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("dns: UDP socket closed: %w", err)
-			}
-			if !retry.wait(ctx) {
-				return nil
+			if done, err := retry.failed(ctx, err, "UDP socket"); done {
+				return err
 			}
 			continue
 		}
