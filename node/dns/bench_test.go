@@ -31,9 +31,10 @@ func benchServer(b *testing.B) *Server {
 
 // BenchmarkAnswer answers web.service.overlay in process (no sockets)
 // and reports the median and 99th percentile of one answer: SRV and A
-// over UDP without EDNS(0) (the nearest 31 instances are asked for, of
-// which those that fit in 512 bytes are kept), A with a 1,232-byte EDNS
-// buffer, and SRV over TCP (all 1,000, of which about 800 fit in 64 KiB).
+// over UDP without EDNS(0) (the nearest 32 instances are asked for, of
+// which 6 SRV records with their addresses, or 29 A records, fit in 512
+// bytes), A with a 1,232-byte EDNS buffer (74 fit), and SRV over TCP
+// (all 1,000, of which 789 fit in 64 KiB).
 func BenchmarkAnswer(b *testing.B) {
 	s := benchServer(b)
 	for _, tc := range []struct {
