@@ -19,6 +19,8 @@ type Backend interface {
 	State() *api.State
 }
 
+var _ Backend = api.Backend(nil)
+
 // DefaultAddr is where the DNS server listens by default, on UDP and TCP:
 // loopback only.
 const DefaultAddr = "127.0.0.1:7953"
