@@ -75,16 +75,7 @@ func NewCA(commonName string, opts CertOptions) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := newKey()
-	if err != nil {
-		return nil, err
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, err
-	}
 	template := &x509.Certificate{
-		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
@@ -92,15 +83,10 @@ func NewCA(commonName string, opts CertOptions) (*CA, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-		SubjectKeyId:          keyID(key.Public()),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, key.Public(), key)
+	cert, key, err := newCertificate(template, nil, nil)
 	if err != nil {
-		return nil, fmt.Errorf("overlay: create CA certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("overlay: parse new CA certificate: %w", err)
+		return nil, fmt.Errorf("overlay: create CA: %w", err)
 	}
 	return &CA{Cert: cert, Key: key}, nil
 }
@@ -125,32 +111,17 @@ func (ca *CA) Issue(name NodeID, opts CertOptions) (*NodeCert, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := newKey()
-	if err != nil {
-		return nil, err
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, err
-	}
 	template := &x509.Certificate{
-		SerialNumber:   serial,
-		Subject:        pkix.Name{CommonName: string(name)},
-		NotBefore:      notBefore,
-		NotAfter:       notAfter,
-		KeyUsage:       x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:    []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		URIs:           []*url.URL{nodeURI(name)},
-		SubjectKeyId:   keyID(key.Public()),
-		AuthorityKeyId: ca.Cert.SubjectKeyId,
+		Subject:     pkix.Name{CommonName: string(name)},
+		NotBefore:   notBefore,
+		NotAfter:    notAfter,
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		URIs:        []*url.URL{nodeURI(name)},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, template, ca.Cert, key.Public(), ca.Key)
+	cert, key, err := newCertificate(template, ca.Cert, ca.Key)
 	if err != nil {
-		return nil, fmt.Errorf("overlay: sign certificate for %q: %w", name, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("overlay: parse new certificate for %q: %w", name, err)
+		return nil, fmt.Errorf("overlay: certificate for %q: %w", name, err)
 	}
 	return &NodeCert{Name: name, Cert: cert, Key: key}, nil
 }
@@ -177,22 +148,36 @@ func (c *NodeCert) TLSCertificate() tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{c.Cert.Raw}, PrivateKey: c.Key, Leaf: c.Cert}
 }
 
-func newKey() (*ecdsa.PrivateKey, error) {
+// newCertificate makes a fresh ECDSA P-256 key and a certificate for it
+// from template, signed by parent with parentKey, or self-signed when
+// parent is nil. It fills in the serial number and key identifiers.
+func newCertificate(template, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, crypto.Signer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("overlay: generate key: %w", err)
+		return nil, nil, fmt.Errorf("generate key: %w", err)
 	}
-	return key, nil
-}
-
-// newSerial returns a random 128-bit serial number, as RFC 5280 §4.1.2.2
-// allows (at most 20 octets, positive).
-func newSerial() (*big.Int, error) {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	// A random positive serial of 128 bits, as RFC 5280 §4.1.2.2 allows
+	// (at most 20 octets).
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
 	if err != nil {
-		return nil, fmt.Errorf("overlay: generate serial number: %w", err)
+		return nil, nil, fmt.Errorf("generate serial number: %w", err)
 	}
-	return n.Add(n, big.NewInt(1)), nil
+	template.SerialNumber = serial.Add(serial, big.NewInt(1))
+	template.SubjectKeyId = keyID(key.Public())
+	if parent == nil {
+		parent, parentKey = template, key
+	} else {
+		template.AuthorityKeyId = parent.SubjectKeyId
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, parent, key.Public(), parentKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse: %w", err)
+	}
+	return cert, key, nil
 }
 
 // keyID derives a subject key identifier from a public key (RFC 7093 §2,

@@ -66,6 +66,9 @@ type testNode struct {
 	failed   []PeerFailed
 	refusals []Refusal
 	drained  chan struct{}
+	// onReceive, if set before the node starts, sees every message as it
+	// arrives, on the goroutine that collects events.
+	onReceive func(*testNode, Received)
 }
 
 // testNet makes nodes that share a CA, and closes them at the end of the
@@ -122,11 +125,12 @@ func (n *testNet) node(name NodeID, adjust ...func(*Config)) *testNode {
 	return n.track(tr, tn)
 }
 
-// nodeOn starts a transport on conn with cfg.
-func (n *testNet) nodeOn(conn net.PacketConn, cfg Config) *testNode {
+// nodeOn starts a transport on conn with cfg, calling onReceive, if not
+// nil, for every message it receives.
+func (n *testNet) nodeOn(conn net.PacketConn, cfg Config, onReceive func(*testNode, Received)) *testNode {
 	tr, err := NewQUICTransport(conn, cfg)
 	require.NoError(n.tb, err)
-	return n.track(tr, &testNode{drained: make(chan struct{})})
+	return n.track(tr, &testNode{drained: make(chan struct{}), onReceive: onReceive})
 }
 
 func (n *testNet) track(tr *QUICTransport, tn *testNode) *testNode {
@@ -142,6 +146,9 @@ func (tn *testNode) collect() {
 		tn.mu.Lock()
 		switch ev := ev.(type) {
 		case Received:
+			if tn.onReceive != nil {
+				tn.onReceive(tn, ev)
+			}
 			tn.received = append(tn.received, ev)
 		case PeerFailed:
 			tn.failed = append(tn.failed, ev)
