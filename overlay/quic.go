@@ -211,7 +211,9 @@ func (t *QUICTransport) LocalAddr() net.Addr { return t.conn.LocalAddr() }
 
 // Send queues msg for to and returns at once; see [Transport.Send]. If no
 // connection to the peer is in use, one is dialed at to.Addr, or at the
-// address the peer last advertised when to.Addr is empty.
+// address the peer last advertised when to.Addr is empty. A message to
+// this node itself or to an empty ID is dropped and counted as
+// undeliverable.
 func (t *QUICTransport) Send(to Peer, msg Message) {
 	env, err := t.codec.Marshal(msg)
 	if err != nil {

@@ -50,7 +50,7 @@ type link struct {
 	initiator  bool    // this node started winding it down
 	readEOF    bool    // the peer's stream was read to its end
 	finAcked   bool    // the peer read this node's stream to its end
-	wasCurrent bool    // it was in use when the peer ended its stream
+	wasCurrent bool    // it was in use, or in reserve, when the peer ended its stream
 	waitFor    []*link // older links to drain before delivering from this one
 }
 

@@ -300,6 +300,9 @@ func (t *QUICTransport) abandonLocked(l *link, code quic.ApplicationErrorCode) {
 func (t *QUICTransport) peerFinishedLocked(l *link) {
 	l.readEOF = true
 	ps := t.peers[l.peer]
+	if ps != nil && ps.standby == l {
+		l.wasCurrent = true
+	}
 	if ps != nil && ps.current == l {
 		l.wasCurrent = true
 		if l.dialed && t.self.ID > ps.id && !t.closing {

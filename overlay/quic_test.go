@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -80,7 +81,7 @@ func testClusterExchange(t *testing.T, size int, strangers, release bool) {
 	for i := range nodes {
 		nodes[i] = n.node(NodeID(fmt.Sprintf("node-%02d", i)), func(c *Config) {
 			if release {
-				c.IdleTimeout = 500 * time.Millisecond
+				c.IdleTimeout = 2 * time.Second
 			}
 		})
 	}
@@ -191,15 +192,19 @@ func TestQUICKilledPeerIsReportedFailed(t *testing.T) {
 	require.ErrorIs(t, victim.close(t, expired), context.Canceled, "Close without flushing says so")
 
 	for _, neighbour := range []*testNode{b, c} {
-		eventually(t, func() bool { return len(neighbour.failures()) == 1 }, "%s sees the victim fail", neighbour.Self().ID)
+		// c may also see its own dial, still out when the victim died,
+		// fail after the connection it held in reserve is lost.
+		eventually(t, func() bool { return len(neighbour.failures()) >= 1 }, "%s sees the victim fail", neighbour.Self().ID)
 		f := neighbour.failures()[0]
 		assert.Equal(t, NodeID("victim"), f.ID)
-		assert.ErrorIs(t, f.Err, ErrConnectionLost)
+		// Not assert.ErrorIs, whose message for a quic-go error chain
+		// holding a nil panics.
+		assert.Truef(t, errors.Is(f.Err, ErrConnectionLost), "%s: %v", neighbour.Self().ID, f.Err)
 	}
 	// The next message to the dead peer dials again, fails, and is counted.
 	b.Send(victim.Self(), quicSeq{Seq: 1})
 	eventually(t, func() bool { return len(b.failures()) == 2 }, "the redial fails")
-	assert.ErrorIs(t, b.failures()[1].Err, ErrDialFailed)
+	assert.Truef(t, errors.Is(b.failures()[1].Err, ErrDialFailed), "%v", b.failures()[1].Err)
 	assert.Equal(t, uint64(1), b.Stats().Undeliverable[PriorityPayload])
 }
 
@@ -245,7 +250,7 @@ func TestQUICCloseFlushesQueuedMessages(t *testing.T) {
 
 func TestQUICKeptConnectionOutlivesIdleTimeout(t *testing.T) {
 	n := newTestNet(t)
-	short := func(c *Config) { c.IdleTimeout = 300 * time.Millisecond }
+	short := func(c *Config) { c.IdleTimeout = time.Second }
 	a, b, c, d := n.node("a", short), n.node("b", short), n.node("c", short), n.node("d", short)
 	a.Keep(b.Self())
 	a.Send(b.Self(), quicSeq{})
