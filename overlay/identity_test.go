@@ -230,3 +230,30 @@ func FuzzParseCA(f *testing.F) {
 		require.True(t, publicKeysEqual(got.Cert.PublicKey, got.Key.Public()))
 	})
 }
+
+// FuzzNodeNameOf feeds NodeNameOf the URIs a peer's certificate may hold;
+// it reads them from certificates that have not been verified yet, to name
+// the peer in a refusal.
+func FuzzNodeNameOf(f *testing.F) {
+	f.Add("overlayd:node:web-1", "")
+	f.Add("overlayd:node:a%2Fb", "overlayd:node:c")
+	f.Add("overlayd://node/x", "spiffe://c/n")
+	f.Add("overlayd:node:%zz", "")
+	f.Fuzz(func(t *testing.T, first, second string) {
+		var uris []*url.URL
+		for _, s := range []string{first, second} {
+			if u, err := url.Parse(s); err == nil && s != "" {
+				uris = append(uris, u)
+			}
+		}
+		name, err := NodeNameOf(&x509.Certificate{URIs: uris})
+		if err != nil {
+			require.ErrorIs(t, err, ErrNoNodeName)
+			return
+		}
+		require.NoError(t, (Peer{ID: name}).Validate())
+		again, err := NodeNameOf(&x509.Certificate{URIs: []*url.URL{nodeURI(name)}})
+		require.NoError(t, err)
+		require.Equal(t, name, again)
+	})
+}
