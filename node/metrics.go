@@ -129,34 +129,28 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descRejoins, s.core.Rejoins)
 		counter(descIgnored, s.core.Ignored)
 	}
-	r, ok := c.a.tr.(overlay.TrafficReporter)
+	r, ok := c.a.tr.(overlay.StatsReporter)
 	if !ok {
 		return
 	}
-	ts := r.TrafficStats()
-	counter(descDrops, ts.QueueDrops)
-	counter(descRefused, ts.Refused)
+	ts := r.Stats()
+	counter(descDrops, sumValues(ts.QueueDrops))
+	counter(descRefused, sumValues(ts.Refused))
 	counter(descDecodeErrs, ts.DecodeErrors)
 	counter(descEncodeErrs, ts.EncodeErrors)
-	// Sum entries of one kind, so that a transport that reports a kind
-	// twice does not break the scrape.
-	type kind struct {
-		p overlay.Protocol
-		t overlay.MsgType
-		d overlay.Direction
-	}
-	sums := make(map[kind]overlay.TrafficCount)
-	for _, tc := range ts.Traffic {
-		k := kind{tc.Protocol, tc.Type, tc.Direction}
-		sum := sums[k]
-		sum.Messages += tc.Messages
-		sum.Bytes += tc.Bytes
-		sums[k] = sum
-	}
 	codec := c.a.core.Codec()
-	for k, sum := range sums {
-		labels := []string{k.p.String(), codec.MessageName(k.p, k.t), k.d.String()}
-		counter(descMessages, sum.Messages, labels...)
-		counter(descBytes, sum.Bytes, labels...)
+	for k, tr := range ts.Traffic {
+		labels := []string{k.Protocol.String(), codec.MessageName(k.Protocol, k.Type), k.Direction.String()}
+		counter(descMessages, tr.Messages, labels...)
+		counter(descBytes, tr.Bytes, labels...)
 	}
+}
+
+// sumValues adds up the counts of a map of counters.
+func sumValues[K comparable](m map[K]uint64) uint64 {
+	var n uint64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

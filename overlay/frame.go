@@ -23,6 +23,12 @@ func (c *Codec) WriteFrame(w io.Writer, m Message) error {
 	if err != nil {
 		return err
 	}
+	return writeEnvelopeFrame(w, env)
+}
+
+// writeEnvelopeFrame writes env, an envelope that [Codec.Marshal] produced,
+// to w as one frame with a single Write call.
+func writeEnvelopeFrame(w io.Writer, env []byte) error {
 	frame := make([]byte, FrameHeaderLen, FrameHeaderLen+len(env))
 	binary.BigEndian.PutUint32(frame, uint32(len(env))) // fits: Limits caps MaxFrameBytes at 2^32-1
 	frame = append(frame, env...)

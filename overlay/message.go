@@ -10,6 +10,9 @@ const (
 	ProtoPlumtree  Protocol = 2
 	ProtoSWIM      Protocol = 3
 	ProtoCatalog   Protocol = 4
+	// ProtoTransport carries the transport's own frames (the hello that
+	// opens every stream); no protocol package sends it.
+	ProtoTransport Protocol = 5
 )
 
 // String names the protocol for logs and metric labels.
@@ -23,6 +26,8 @@ func (p Protocol) String() string {
 		return "swim"
 	case ProtoCatalog:
 		return "catalog"
+	case ProtoTransport:
+		return "transport"
 	}
 	return "unknown"
 }

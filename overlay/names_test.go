@@ -13,7 +13,7 @@ func TestMessageName(t *testing.T) {
 }
 
 func TestDirectionString(t *testing.T) {
-	assert.Equal(t, "out", Outbound.String())
-	assert.Equal(t, "in", Inbound.String())
+	assert.Equal(t, "out", DirectionOut.String())
+	assert.Equal(t, "in", DirectionIn.String())
 	assert.Equal(t, "unknown", Direction(0).String())
 }

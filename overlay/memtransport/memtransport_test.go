@@ -92,14 +92,16 @@ func TestDeliversInOrderAsBytesAndCounts(t *testing.T) {
 	none(t, n, b)
 	assert.Equal(t, uint64(3), b.Delivered())
 
-	out, in := a.TrafficStats(), b.TrafficStats()
+	out, in := a.Stats(), b.Stats()
+	ping := func(d overlay.Direction) overlay.TrafficKey {
+		return overlay.TrafficKey{Protocol: overlay.ProtoSWIM, Type: swim.TypePing, Direction: d}
+	}
 	require.Len(t, out.Traffic, 1)
 	require.Len(t, in.Traffic, 1)
-	assert.Equal(t, overlay.Outbound, out.Traffic[0].Direction)
-	assert.Equal(t, overlay.Inbound, in.Traffic[0].Direction)
-	assert.Equal(t, uint64(3), out.Traffic[0].Messages)
-	assert.Equal(t, out.Traffic[0].Bytes, in.Traffic[0].Bytes, "what leaves arrives")
-	assert.Greater(t, in.Traffic[0].Bytes, uint64(3*overlay.FrameHeaderLen))
+	sent, received := out.Traffic[ping(overlay.DirectionOut)], in.Traffic[ping(overlay.DirectionIn)]
+	assert.Equal(t, uint64(3), sent.Messages)
+	assert.Equal(t, sent, received, "what leaves arrives")
+	assert.Greater(t, received.Bytes, uint64(3*overlay.FrameHeaderLen))
 }
 
 func TestUnreachablePeersFail(t *testing.T) {
@@ -112,7 +114,7 @@ func TestUnreachablePeersFail(t *testing.T) {
 
 	a.Send(overlay.Peer{ID: "mallory", Addr: bob.Addr}, swim.Ping{Seq: 1})
 	assert.Equal(t, overlay.NodeID("mallory"), next(t, a).(overlay.PeerFailed).ID, "bob answers at that address, not mallory")
-	assert.Equal(t, uint64(1), a.TrafficStats().Refused)
+	assert.Equal(t, map[overlay.RefusalReason]uint64{overlay.RefusedNameMismatch: 1}, a.Stats().Refused)
 
 	got, err := a.Identify(context.Background(), bob.Addr)
 	require.NoError(t, err)
@@ -143,7 +145,7 @@ func TestAFullQueueDropsTheLowestPriorityOldestFirst(t *testing.T) {
 		got = append(got, next(t, b).(overlay.Received).Msg)
 	}
 	none(t, n, b)
-	assert.Equal(t, uint64(5), a.TrafficStats().QueueDrops)
+	assert.Equal(t, map[overlay.Priority]uint64{overlay.PriorityLazy: 3, overlay.PriorityPayload: 1, overlay.PriorityMembership: 1}, a.Stats().QueueDrops)
 	assert.Equal(t, []overlay.Message{swim.Ping{Seq: 0}, swim.Ping{Seq: 2}, swim.Ping{Seq: 3}, swim.Ping{Seq: 4}, swim.Ping{Seq: 5}}, got)
 }
 

@@ -207,7 +207,7 @@ func (n *Network) route(from *Transport, to overlay.Peer) (*Transport, error) {
 	case dst == nil || n.cut(from.self.Addr, to.Addr):
 		return nil, fmt.Errorf("%w: %s", ErrUnreachable, to)
 	case dst.self.ID != to.ID:
-		from.refused++
+		from.stats.Refused[overlay.RefusedNameMismatch]++
 		return nil, fmt.Errorf("%w: %s answers as %s", ErrUnreachable, to, dst.self.ID)
 	}
 	return dst, nil

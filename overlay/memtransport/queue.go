@@ -28,11 +28,12 @@ type linkQueue struct {
 
 // push appends m, or when the queue holds limit messages drops the one of
 // lowest priority, the oldest among equals, m included; it reports whether
-// a message was dropped, which leaves the queue's length unchanged.
-func (q *linkQueue) push(m queued, limit int) (dropped bool) {
+// a message was dropped, which leaves the queue's length unchanged, and the
+// priority of the one dropped.
+func (q *linkQueue) push(m queued, limit int) (dropped bool, of overlay.Priority) {
 	if len(q.items) < limit {
 		q.items = append(q.items, m)
-		return false
+		return false, 0
 	}
 	victim := -1
 	for i, x := range q.items {
@@ -41,10 +42,11 @@ func (q *linkQueue) push(m queued, limit int) (dropped bool) {
 		}
 	}
 	if victim < 0 {
-		return true // m is of lower priority than everything queued
+		return true, m.priority // m is of lower priority than everything queued
 	}
+	of = q.items[victim].priority
 	q.items = append(slices.Delete(q.items, victim, victim+1), m)
-	return true
+	return true, of
 }
 
 func (q *linkQueue) pop() queued {

@@ -10,7 +10,7 @@ import (
 )
 
 // Transport is one node's attachment to a Network. It implements
-// overlay.Transport and overlay.TrafficReporter.
+// overlay.Transport and overlay.StatsReporter.
 type Transport struct {
 	net  *Network
 	self overlay.Peer
@@ -31,21 +31,13 @@ type Transport struct {
 	arrivals uint64
 	kept     map[overlay.NodeID]overlay.Peer
 
-	traffic                  map[trafficKey]*overlay.TrafficCount
-	queueDrops, encodeErrors uint64
-	decodeErrors, refused    uint64
-	delivered                uint64
-}
-
-type trafficKey struct {
-	protocol overlay.Protocol
-	msgType  overlay.MsgType
-	dir      overlay.Direction
+	stats     overlay.Stats
+	delivered uint64
 }
 
 var (
-	_ overlay.Transport       = (*Transport)(nil)
-	_ overlay.TrafficReporter = (*Transport)(nil)
+	_ overlay.Transport     = (*Transport)(nil)
+	_ overlay.StatsReporter = (*Transport)(nil)
 )
 
 func newTransport(n *Network, self overlay.Peer) *Transport {
@@ -58,7 +50,11 @@ func newTransport(n *Network, self overlay.Peer) *Transport {
 		inbox:   make(map[*Transport]*linkQueue),
 		failing: make(map[overlay.NodeID]bool),
 		kept:    make(map[overlay.NodeID]overlay.Peer),
-		traffic: make(map[trafficKey]*overlay.TrafficCount),
+		stats: overlay.Stats{
+			Traffic:    make(map[overlay.TrafficKey]overlay.Traffic),
+			QueueDrops: make(map[overlay.Priority]uint64),
+			Refused:    make(map[overlay.RefusalReason]uint64),
+		},
 	}
 }
 
@@ -80,11 +76,11 @@ func (t *Transport) Send(to overlay.Peer, msg overlay.Message) {
 		return
 	}
 	if err != nil {
-		t.encodeErrors++
+		t.stats.EncodeErrors++
 		n.mu.Unlock()
 		return
 	}
-	t.count(msg.Protocol(), msg.Type(), overlay.Outbound, len(frame))
+	t.count(msg.Protocol(), msg.Type(), overlay.DirectionOut, len(frame))
 	dst, err := n.route(t, to)
 	if err != nil {
 		t.fail(to.ID)
@@ -170,32 +166,25 @@ func (t *Transport) Delivered() uint64 {
 	return t.delivered
 }
 
-// TrafficStats returns a snapshot of the transport's counters.
-func (t *Transport) TrafficStats() overlay.TrafficStats {
+// Stats returns a snapshot of the transport's counters. Of the gauges and
+// the QUIC-specific counters, it fills none.
+func (t *Transport) Stats() overlay.Stats {
 	t.net.mu.Lock()
 	defer t.net.mu.Unlock()
-	s := overlay.TrafficStats{
-		QueueDrops:   t.queueDrops,
-		EncodeErrors: t.encodeErrors,
-		DecodeErrors: t.decodeErrors,
-		Refused:      t.refused,
-	}
-	for _, c := range t.traffic {
-		s.Traffic = append(s.Traffic, *c)
-	}
+	s := t.stats
+	s.Traffic = maps.Clone(s.Traffic)
+	s.QueueDrops = maps.Clone(s.QueueDrops)
+	s.Refused = maps.Clone(s.Refused)
 	return s
 }
 
 // count adds one message of frame bytes; net.mu is held.
 func (t *Transport) count(p overlay.Protocol, mt overlay.MsgType, dir overlay.Direction, frame int) {
-	k := trafficKey{protocol: p, msgType: mt, dir: dir}
-	c := t.traffic[k]
-	if c == nil {
-		c = &overlay.TrafficCount{Protocol: p, Type: mt, Direction: dir}
-		t.traffic[k] = c
-	}
+	k := overlay.TrafficKey{Protocol: p, Type: mt, Direction: dir}
+	c := t.stats.Traffic[k]
 	c.Messages++
 	c.Bytes += uint64(frame + overlay.FrameHeaderLen)
+	t.stats.Traffic[k] = c
 }
 
 // fail queues a PeerFailed notice for id, unless one is queued already;
@@ -233,8 +222,8 @@ func (t *Transport) enqueue(m queued) {
 	}
 	t.arrivals++
 	m.arrival = t.arrivals
-	if q.push(m, t.net.cfg.QueueLen) {
-		m.from.queueDrops++
+	if dropped, of := q.push(m, t.net.cfg.QueueLen); dropped {
+		m.from.stats.QueueDrops[of]++
 	} else {
 		t.net.addPending(1)
 	}
@@ -331,7 +320,7 @@ func (t *Transport) take() (overlay.TransportEvent, int, bool) {
 		m := q.pop()
 		msg, err := n.cfg.Codec.Unmarshal(m.frame)
 		if err != nil {
-			t.decodeErrors++
+			t.stats.DecodeErrors++
 			n.addPending(-1)
 			continue
 		}
@@ -359,7 +348,7 @@ func (t *Transport) taken(ev overlay.TransportEvent, frame int) {
 	defer n.mu.Unlock()
 	t.delivered++
 	if r, ok := ev.(overlay.Received); ok {
-		t.count(r.Msg.Protocol(), r.Msg.Type(), overlay.Inbound, frame)
+		t.count(r.Msg.Protocol(), r.Msg.Type(), overlay.DirectionIn, frame)
 	}
 	n.addPending(-1)
 }
