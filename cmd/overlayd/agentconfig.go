@@ -43,9 +43,9 @@ type agentConfig struct {
 	ACLToken      string   `json:"acl_token"`
 	LogLevel      string   `json:"log_level"`
 	LogJSON       bool     `json:"log_json"`
-	// Services are service definitions in the shape of Consul's
+	// Services is a list of service definitions in the shape of Consul's
 	// /v1/agent/service/register body, registered at start.
-	Services []json.RawMessage `json:"services"`
+	Services json.RawMessage `json:"services"`
 }
 
 // defaultAgentConfig returns the configuration before any file or flag.
@@ -145,6 +145,8 @@ func describeType(goType string) string {
 		return "true or false"
 	case "[]string":
 		return "a list of strings"
+	case "json.RawMessage":
+		return "a list of service definitions"
 	}
 	return "a " + goType
 }
