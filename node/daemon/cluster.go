@@ -45,6 +45,10 @@ type ClusterConfig struct {
 	// a free loopback port and serves no DNS. Empty: node 0 also gets a
 	// free port for its API, and serves no DNS.
 	APIAddr, DNSAddr string
+	// NoAPI serves no HTTP API on any node: a cluster on an emulated
+	// network inside a testing/synctest bubble must open no real socket,
+	// or the bubble's clock could not advance.
+	NoAPI bool
 	// Services returns the services to register on node i, if set.
 	Services func(i int) []services.Definition
 	// Logger receives every agent's logs, each tagged with its node.
@@ -159,7 +163,10 @@ func (c *Cluster) newNode(cfg ClusterConfig, i int, regions [][]int, seeds []str
 		Tune:          cfg.Tune,
 		TuneTransport: cfg.TuneTransport,
 	}
-	if i == 0 {
+	switch {
+	case cfg.NoAPI:
+		dcfg.APIAddr = ""
+	case i == 0:
 		if cfg.APIAddr != "" {
 			dcfg.APIAddr = cfg.APIAddr
 		}
