@@ -61,9 +61,11 @@ type CoordinateSample struct {
 }
 
 // SampleRequest asks any member for its coordinate, so that the asker can
-// measure the RTT to a node outside its active view.
+// measure the RTT to a node outside its active view. A Warmup request only
+// opens the way (see sampleRequest): its answer carries no coordinate.
 type SampleRequest struct {
-	Seq uint32 `cbor:"1,keyasint"`
+	Seq    uint32 `cbor:"1,keyasint"`
+	Warmup bool   `cbor:"2,keyasint,omitempty"`
 }
 
 func (RecordUpdate) Protocol() overlay.Protocol     { return overlay.ProtoCatalog }

@@ -421,6 +421,7 @@ func (t *QUICTransport) linkClosed(l *link, cause error) {
 	}
 	t.forgetIfUnusedLocked(ps)
 	t.mu.Unlock()
+	signal(t.changed) // Close may be waiting for the last connection
 	t.notify(failed)
 }
 

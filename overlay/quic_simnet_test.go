@@ -1,70 +1,19 @@
 package overlay
 
 import (
-	"bufio"
 	"fmt"
 	"net"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/quic-go/quic-go/testutils/simnet"
+
+	"github.com/overlayd/overlayd/overlay/netem"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// planetLabPath is the all-pairs RTT matrix of 490 PlanetLab hosts, in
-// milliseconds (see loadtest/data/planetlab490/README.md).
-const planetLabPath = "../loadtest/data/planetlab490/rtt_ms.tsv"
-
-// loadRTTMatrix reads a square matrix of RTTs in milliseconds, one row per
-// line, where 0 off the diagonal means "not measured", and returns the
-// symmetric matrix: the mean of the two directions where both were
-// measured, the one that was otherwise, and 0 where neither was. It is a
-// small cousin of loadtest/sim's reader, which overlay may not import.
-func loadRTTMatrix(tb testing.TB, path string) [][]time.Duration {
-	tb.Helper()
-	f, err := os.Open(path)
-	require.NoError(tb, err)
-	defer f.Close()
-	var rows [][]float64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		row := make([]float64, len(fields))
-		for i, s := range fields {
-			row[i], err = strconv.ParseFloat(s, 64)
-			require.NoError(tb, err)
-		}
-		rows = append(rows, row)
-	}
-	require.NoError(tb, sc.Err())
-	out := make([][]time.Duration, len(rows))
-	for i := range rows {
-		require.Len(tb, rows[i], len(rows), "row %d", i)
-		out[i] = make([]time.Duration, len(rows))
-	}
-	for i := range rows {
-		for j := range rows {
-			ms := rows[i][j]
-			if back := rows[j][i]; ms > 0 && back > 0 {
-				ms = (ms + back) / 2
-			} else if ms == 0 {
-				ms = back
-			}
-			out[i][j] = time.Duration(ms * float64(time.Millisecond))
-		}
-	}
-	return out
-}
 
 // simNetwork is an emulated network whose one-way delay between two hosts
 // is half their RTT.
@@ -99,15 +48,16 @@ func (sn *simNetwork) endpoint(i int) net.PacketConn {
 // a request and its response: it matches the matrix, so QUIC over simnet
 // emulates the WAN faithfully, and adds nothing worth counting itself.
 func TestQUICOverPlanetLabLatencies(t *testing.T) {
-	matrix := loadRTTMatrix(t, planetLabPath)
+	matrix, err := netem.PlanetLab490()
+	require.NoError(t, err)
 	// Ten hosts, every pair measured and at least 40 ms apart, so that
 	// the millisecond or so the test itself adds to a round trip (under
 	// the race detector) stays a few percent at most.
 	var hosts []int
-	for h := range matrix {
+	for h := range matrix.Hosts() {
 		ok := true
 		for _, o := range hosts {
-			if matrix[h][o] < 40*time.Millisecond {
+			if rtt, _ := matrix.RTT(h, o); rtt < 40*time.Millisecond {
 				ok = false
 			}
 		}
@@ -119,7 +69,7 @@ func TestQUICOverPlanetLabLatencies(t *testing.T) {
 		}
 	}
 	require.Len(t, hosts, 10)
-	sn := newSimNetwork(t, func(i, j int) time.Duration { return matrix[hosts[i]][hosts[j]] })
+	sn := newSimNetwork(t, func(i, j int) time.Duration { return matrix.RTTOrMedian(hosts[i], hosts[j]) })
 	conns := make([]net.PacketConn, len(hosts))
 	for i := range hosts {
 		conns[i] = sn.endpoint(i)

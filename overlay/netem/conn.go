@@ -104,23 +104,28 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	return len(p), nil
 }
 
-// send writes each held datagram when it is due, until Close.
+// send writes each held datagram when it is due. After Close it goes on
+// until the last one has left.
 func (c *Conn) send() {
 	defer close(c.exit)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	done := c.done
 	for {
 		wait, ok := c.writeDue()
-		if ok {
+		switch {
+		case ok:
 			timer.Reset(wait)
-		} else {
+		case done == nil: // closed, and nothing left
+			return
+		default:
 			timer.Stop()
 		}
 		select {
 		case <-timer.C:
 		case <-c.wake:
-		case <-c.done:
-			return
+		case <-done:
+			done = nil
 		}
 	}
 }
@@ -148,8 +153,9 @@ func (c *Conn) writeDue() (time.Duration, bool) {
 	}
 }
 
-// Close stops sending, drops what is still held and closes the wrapped
-// connection.
+// Close refuses further writes, waits until every datagram held has left
+// at its time, as packets already in flight on a real network still
+// arrive after their sender is gone, and closes the wrapped connection.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closed {

@@ -78,7 +78,7 @@ func TestConnWithoutDelaySendsAtOnce(t *testing.T) {
 
 func TestConnDropsPastItsHeldBytes(t *testing.T) {
 	a, b := udpPair(t)
-	c := Delay(a, func(net.Addr) time.Duration { return time.Hour }, 100)
+	c := Delay(a, func(net.Addr) time.Duration { return 200 * time.Millisecond }, 100)
 	defer c.Close()
 	for range 3 {
 		k, err := c.WriteTo(make([]byte, 60), b.LocalAddr())
@@ -90,10 +90,15 @@ func TestConnDropsPastItsHeldBytes(t *testing.T) {
 
 func TestConnClose(t *testing.T) {
 	a, b := udpPair(t)
-	c := Delay(a, func(net.Addr) time.Duration { return time.Hour }, 0)
-	_, err := c.WriteTo([]byte{1}, b.LocalAddr())
+	const delay = 50 * time.Millisecond
+	c := Delay(a, func(net.Addr) time.Duration { return delay }, 0)
+	sent := time.Now()
+	_, err := c.WriteTo(binary.BigEndian.AppendUint32(nil, 9), b.LocalAddr())
 	require.NoError(t, err)
-	require.NoError(t, c.Close(), "returns once the sender has stopped, with a datagram still held")
+	require.NoError(t, c.Close(), "returns once the datagram held has left")
+	assert.GreaterOrEqual(t, time.Since(sent), delay)
+	seqs, _ := receive(t, b, 1)
+	assert.Equal(t, []uint32{9}, seqs, "a datagram in flight arrives after its sender closed")
 	_, err = c.WriteTo([]byte{1}, b.LocalAddr())
 	assert.ErrorIs(t, err, net.ErrClosed)
 	assert.ErrorIs(t, c.Close(), net.ErrClosed)

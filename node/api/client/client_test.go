@@ -52,7 +52,7 @@ func TestClient(t *testing.T) {
 	members, err := c.Members(ctx)
 	require.NoError(t, err)
 	require.Len(t, members, 3)
-	require.Equal(t, client.Member{Name: "a", Addr: "10.0.0.1", Port: 7946, Datacenter: "dc1", Status: "alive", RTT: 50 * time.Millisecond, RTTKnown: true}, members[0])
+	require.Equal(t, client.Member{Name: "a", Addr: "10.0.0.1", Port: 7946, Datacenter: "dc1", Status: "alive", Incarnation: 1, RTT: 50 * time.Millisecond, RTTKnown: true}, members[0])
 	require.False(t, members[1].RTTKnown)
 
 	est, err := c.RTT(ctx, "", "a")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/overlayd/overlayd/node/api"
@@ -18,6 +19,9 @@ type Member struct {
 	Datacenter string
 	// Status is "alive", "suspect", "dead" or "left".
 	Status string
+	// Incarnation is the member's SWIM incarnation as this agent knows it:
+	// a restarted member comes back with a higher one.
+	Incarnation uint64
 	// RTT is the estimated round trip from this agent, valid if RTTKnown.
 	RTT      time.Duration
 	RTTKnown bool
@@ -48,8 +52,9 @@ func (c *Client) Members(ctx context.Context) ([]Member, error) {
 	out := make([]Member, 0, len(members))
 	for _, m := range members {
 		e := byName[m.Name]
+		inc, _ := strconv.ParseUint(m.Tags["incarnation"], 10, 64)
 		out = append(out, Member{
-			Name: m.Name, Addr: m.Addr, Port: m.Port, Datacenter: m.Tags["dc"], Status: m.Tags["status"],
+			Name: m.Name, Addr: m.Addr, Port: m.Port, Datacenter: m.Tags["dc"], Status: m.Tags["status"], Incarnation: inc,
 			RTT: time.Duration(e.EstimatedRTTSeconds * float64(time.Second)), RTTKnown: e.Known,
 		})
 	}
