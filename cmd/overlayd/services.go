@@ -39,24 +39,33 @@ func init() { servicesCommand.run = runServices }
 
 func runServices(ctx context.Context, args []string, out, errOut io.Writer) int {
 	c := servicesCommand
+	// The verb may come before the flags or after them.
+	var verb string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
 	var cf clientFlags
 	fs := c.newFlagSet(errOut)
 	cf.register(fs)
 	if stop, code := parseFlags(fs, args); stop {
 		return code
 	}
+	rest := fs.Args()
+	if verb == "" && len(rest) > 0 {
+		verb, rest = rest[0], rest[1:]
+	}
 	ctx, cancel := context.WithTimeout(ctx, cf.timeout)
 	defer cancel()
-	switch verb := fs.Arg(0); {
-	case fs.NArg() == 0:
+	switch {
+	case verb == "" && len(rest) == 0:
 		return listServices(ctx, c, &cf, out, errOut)
-	case verb == "register" && fs.NArg() == 2:
-		return registerServices(ctx, c, &cf, fs.Arg(1), out, errOut)
-	case verb == "deregister" && fs.NArg() == 2:
-		if err := cf.client().DeregisterService(ctx, fs.Arg(1)); err != nil {
+	case verb == "register" && len(rest) == 1:
+		return registerServices(ctx, c, &cf, rest[0], out, errOut)
+	case verb == "deregister" && len(rest) == 1:
+		if err := cf.client().DeregisterService(ctx, rest[0]); err != nil {
 			return c.fail(errOut, cf.explain(err))
 		}
-		fmt.Fprintf(out, "deregistered %s\n", fs.Arg(1))
+		fmt.Fprintf(out, "deregistered %s\n", rest[0])
 		return exitOK
 	case verb == "register" || verb == "deregister":
 		return c.usageError(errOut, "%s takes exactly one argument", verb)

@@ -278,6 +278,9 @@ func TestRTT(t *testing.T) {
 	require.False(t, ans.Estimates[0].Known, "b has no coordinate")
 	e.get(t, "/v1/rtt", &ans)
 	require.Len(t, ans.Estimates, 3, "to every member, self included")
+	e.get(t, "/v1/rtt?to=self", &ans)
+	require.Equal(t, api.RTTEstimate{To: "self", Datacenter: "dc1", Known: true, EstimatedRTT: "0s"}, ans.Estimates[0],
+		"no distance to itself, whatever its coordinate's height")
 }
 
 func TestMembersAndCoordinates(t *testing.T) {

@@ -43,7 +43,10 @@ func (s *Server) rtt(r *http.Request, v *agentView) (any, error) {
 			c = &v.st.Coordinate
 		}
 		e := RTTEstimate{To: to, Datacenter: dc}
-		if fromCoord != nil && len(fromCoord.Vec) > 0 && c != nil {
+		switch {
+		case to == from: // a coordinate's heights make its distance to itself positive
+			e.Known, e.EstimatedRTT = true, roundRTT(0)
+		case fromCoord != nil && len(fromCoord.Vec) > 0 && c != nil:
 			d := fromCoord.DistanceTo(*c)
 			e.Known, e.EstimatedRTTSeconds, e.EstimatedRTT = true, d.Seconds(), roundRTT(d)
 		}
