@@ -162,7 +162,7 @@ type agentFlags struct {
 func (f *agentFlags) register(fs *flag.FlagSet) {
 	def := defaultAgentConfig()
 	fs.StringVar(&f.configFile, "config-file", "", "read settings from this JSON `file`; flags override it")
-	f.str(fs, "node", def.NodeName, "this node's `name`, unique in the cluster; its certificate must bind it (default: the hostname)",
+	f.str(fs, "node", def.NodeName, "this node's `name`, unique in the cluster; its certificate must bind it; the hostname by default",
 		func(c *agentConfig, v string) { c.NodeName = v })
 	f.str(fs, "datacenter", def.Datacenter, "the `datacenter` this node is in",
 		func(c *agentConfig, v string) { c.Datacenter = v })
