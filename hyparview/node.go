@@ -64,6 +64,11 @@ func (n *Node) Active() []overlay.Peer { return n.active.list() }
 // Passive returns a copy of the passive view, in insertion order.
 func (n *Node) Passive() []overlay.Peer { return n.passive.list() }
 
+// Starved reports whether the active view has room and the passive view
+// holds no candidate to fill it with: only a peer found elsewhere (the
+// caller's catalog) can widen this node's reach.
+func (n *Node) Starved() bool { return !n.active.full() && n.passive.empty() }
+
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats { return n.stats }
 

@@ -286,6 +286,17 @@ func (h *harness) sees(names []string, want catalog.Status, except ...string) bo
 	return true
 }
 
+// seesAt reports whether every running agent holds name's record at
+// incarnation inc or above.
+func (h *harness) seesAt(name string, inc uint64) bool {
+	for _, ta := range h.running() {
+		if r, ok := ta.View().Catalog.Get(overlay.NodeID(name)); !ok || r.Incarnation < inc {
+			return false
+		}
+	}
+	return true
+}
+
 func contains(names []string, name string) bool {
 	for _, n := range names {
 		if n == name {

@@ -232,11 +232,15 @@ func TestIncarnationIsSavedBeforeItIsSent(t *testing.T) {
 		c.Transport = rec
 	})
 	rec.agent.Store(back.Agent)
-	require.True(t, h.waitFor(30*time.Second, func() bool { return h.sees(all, catalog.Alive) }))
+	// Everyone must hold the restarted incarnation as alive first, or a
+	// verdict left over from the stop would pass for the one the cut causes.
+	inc := back.View().Incarnation
+	require.True(t, h.waitFor(time.Minute, func() bool {
+		return h.sees(all, catalog.Alive) && h.seesAt(victim.name, inc)
+	}), "the restarted incarnation reached everyone")
 
 	// Cut it off until others suspect it; when it hears of that, it
 	// refutes at a higher incarnation, which must reach the disk first.
-	inc := back.View().Incarnation
 	h.net.Partition([]string{addr(victim.name)})
 	require.True(t, h.waitFor(time.Minute, func() bool {
 		return !h.sees([]string{victim.name}, catalog.Alive, victim.name)

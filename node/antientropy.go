@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"time"
 
 	"github.com/overlayd/overlayd/node/catalog"
@@ -42,6 +43,18 @@ func (c *Core) startAntiEntropy() {
 	peer := active[c.rng.IntN(len(active))]
 	c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
 	c.stats.AntiEntropy++
+}
+
+// syncWithNewNeighbor starts an anti-entropy exchange over a new link, from
+// the end with the smaller ID so that one digest crosses it. A new link
+// can join two parts of the cluster that know different members (islands
+// formed at bootstrap, or the halves of a split overlay), and the
+// broadcasts each part saw before will not be sent again.
+func (c *Core) syncWithNewNeighbor(peer overlay.Peer) {
+	if c.cfg.Self.ID < peer.ID {
+		c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+		c.stats.AntiEntropy++
+	}
 }
 
 // answerDigest sends back the records of every bucket that differs from the
@@ -90,6 +103,7 @@ func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uin
 // reconnect tries a member believed dead: a join through it merges the two
 // overlays if a partition has healed, and fails at once otherwise.
 func (c *Core) reconnect() {
+	c.widen()
 	dead := c.cat.DeadMembers()
 	if len(dead) == 0 {
 		return
@@ -98,6 +112,25 @@ func (c *Core) reconnect() {
 	c.hv.Join(peer)
 	c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
 	c.stats.Reconnects++
+}
+
+// widen joins through a random live member outside the active view when
+// HyParView is starved. In a small cluster every known node can sit in the
+// active views, leaving the passive views empty; one lost link then splits
+// the overlay into parts that each still hold the other alive, so no probe
+// crosses the split and no broadcast either. Joining across it mends that.
+func (c *Core) widen() {
+	if !c.hv.Starved() {
+		return
+	}
+	active := c.hv.Active()
+	outside := func(r catalog.Record) bool {
+		return c.isLiveOther(r) && !slices.ContainsFunc(active, func(p overlay.Peer) bool { return p.ID == r.Member.ID })
+	}
+	if r, ok := c.cat.Sample(c.rng, 16, outside); ok {
+		c.hv.Join(r.Member)
+		c.stats.Widenings++
+	}
 }
 
 // rejoin joins again through a random live member of the catalog when

@@ -82,6 +82,7 @@ var (
 	descVivError    = desc("vivaldi", "error", "This node's Vivaldi error estimate, relative (0 is a perfect fit).")
 	descReconnects  = desc("catalog", "reconnect_attempts_total", "Attempts to reach a member believed dead, which heal partitions.")
 	descRejoins     = desc("catalog", "rejoins_total", "Joins through a catalog member after HyParView reported isolation.")
+	descWidenings   = desc("catalog", "widenings_total", "Joins through a catalog member outside the active view, made when the passive view was empty.")
 	descIgnored     = desc("core", "ignored_messages_total", "Messages ignored as of no known protocol, from an invalid sender or from this node.")
 	descMessages    = desc("transport", "messages_total", "Messages carried by the transport, by protocol, type and direction.", "protocol", "type", "direction")
 	descBytes       = desc("transport", "bytes_total", "Bytes of the frames carried by the transport, by protocol, type and direction.", "protocol", "type", "direction")
@@ -98,7 +99,7 @@ type agentCollector struct{ a *Agent }
 func (c *agentCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		descActive, descPassive, descMembers, descSuspicions, descRefutations, descDeaths, descHealth, descInc,
-		descVivError, descReconnects, descRejoins, descIgnored, descMessages, descBytes, descDrops, descRefused,
+		descVivError, descReconnects, descRejoins, descWidenings, descIgnored, descMessages, descBytes, descDrops, descRefused,
 		descDecodeErrs, descEncodeErrs,
 	} {
 		ch <- d
@@ -127,6 +128,7 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descVivError, s.vivError)
 		counter(descReconnects, s.core.Reconnects)
 		counter(descRejoins, s.core.Rejoins)
+		counter(descWidenings, s.core.Widenings)
 		counter(descIgnored, s.core.Ignored)
 	}
 	r, ok := c.a.tr.(overlay.StatsReporter)

@@ -30,6 +30,7 @@ type Stats struct {
 	RejectedRecords  uint64 // records the catalog refused
 	RecordBroadcasts uint64 // broadcasts of this node's own record
 	Rejoins          uint64 // joins started after HyParView reported isolation
+	Widenings        uint64 // joins across a possible split, when HyParView was starved
 	AntiEntropy      uint64 // digest exchanges started
 	Reconnects       uint64 // attempts to reach a member believed dead
 }
