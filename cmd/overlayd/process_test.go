@@ -338,5 +338,33 @@ func TestDevComesUpAnswersMembersAndLeaves(t *testing.T) {
 		return alive == 32
 	})
 	require.Contains(t, p.logs.String(), "Try, in another terminal", "dev says what to try next")
+	t.Run("live map in headless Chromium", func(t *testing.T) { checkLiveMap(t, "http://"+p.api) })
 	require.NoError(t, p.signal(t, syscall.SIGINT), "Ctrl-C: every agent leaves, and dev exits 0")
+}
+
+// checkLiveMap loads dev's /ui/ in headless Chromium through
+// node/ui/testdata/screenshot.sh, which checks that every member and the
+// nearest web instance appear and saves map.png, in
+// $OVERLAYD_SCREENSHOT_DIR if set (to look at it afterwards), else in a
+// temporary directory. .ci/run installs Debian's chromium; elsewhere the
+// check is skipped without it.
+func checkLiveMap(t *testing.T, api string) {
+	if testing.Short() {
+		t.Skip("-short: runs Chromium")
+	}
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Skip("chromium is not installed: `apt-get install -y chromium`, or run node/ui/testdata/screenshot.sh, which installs it")
+	}
+	out := os.Getenv("OVERLAYD_SCREENSHOT_DIR")
+	if out == "" {
+		out = t.TempDir()
+	}
+	cmd := exec.Command("bash", "../../node/ui/testdata/screenshot.sh", api)
+	cmd.Env = append(cmd.Environ(), "OUT="+out, "SERVICE=web")
+	log, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", log)
+	require.Contains(t, string(log), "screenshot.sh: PASS", "%s", log)
+	png, err := os.ReadFile(filepath.Join(out, "map.png"))
+	require.NoError(t, err)
+	require.Equal(t, "\x89PNG", string(png[:4]), "map.png is a PNG")
 }
