@@ -76,6 +76,10 @@ type Cluster struct {
 	// Placement puts the agents' addresses on the matrix's hosts; nil
 	// without a matrix.
 	Placement *netem.Placement
+
+	cfg     ClusterConfig
+	regions [][]int
+	seeds   []string
 }
 
 // ClusterNode is one agent of a Cluster.
@@ -101,32 +105,56 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (c *Cluster, err error
 	if err != nil {
 		return nil, err
 	}
-	c = &Cluster{CA: ca}
+	c = &Cluster{CA: ca, cfg: cfg}
 	defer func() {
 		if err != nil {
 			c.Kill()
 		}
 	}()
-	var regions [][]int
 	if cfg.Matrix != nil {
 		c.Placement = netem.NewPlacement(cfg.Matrix)
-		regions = netem.Regions(cfg.Matrix, cfg.Datacenters)
+		c.regions = netem.Regions(cfg.Matrix, cfg.Datacenters)
 	}
-	var seeds []string
 	for i := range cfg.Nodes {
-		n, err := c.newNode(cfg, i, regions, seeds)
+		n, err := c.startNode(ctx, i)
 		if err != nil {
 			return nil, fmt.Errorf("node %d: %w", i, err)
 		}
-		runCtx, stop := context.WithCancel(ctx)
-		n.stop, n.done = stop, make(chan error, 1)
-		go func() { n.done <- n.Run(runCtx) }()
 		c.Nodes = append(c.Nodes, n)
 		if i < cfg.Seeds {
-			seeds = append(seeds, n.Transport().Self().Addr)
+			c.seeds = append(c.seeds, n.Transport().Self().Addr)
 		}
 	}
 	return c, nil
+}
+
+// Restart kills node i, as a crash would, and starts it again under ctx
+// with the same name, datacenter and data directory (so a higher
+// incarnation, when DataDir is set), on a new socket. It joins through the
+// seeds, or through the members it saved.
+func (c *Cluster) Restart(ctx context.Context, i int) error {
+	if i < 0 || i >= len(c.Nodes) {
+		return fmt.Errorf("no node %d in a cluster of %d", i, len(c.Nodes))
+	}
+	c.Nodes[i].Kill()
+	n, err := c.startNode(ctx, i)
+	if err != nil {
+		return fmt.Errorf("node %d: %w", i, err)
+	}
+	c.Nodes[i] = n
+	return nil
+}
+
+// startNode makes node i and runs it until ctx ends or it is stopped.
+func (c *Cluster) startNode(ctx context.Context, i int) (*ClusterNode, error) {
+	n, err := c.newNode(c.cfg, i, c.regions, c.seeds)
+	if err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	n.stop, n.done = stop, make(chan error, 1)
+	go func() { n.done <- n.Run(runCtx) }()
+	return n, nil
 }
 
 // newNode makes node i, joining through seeds: the seeds made before it,

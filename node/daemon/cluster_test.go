@@ -90,3 +90,29 @@ func TestClusterOverQUICConvergesDetectsCrashesAndLeaves(t *testing.T) {
 	defer stop()
 	assert.NoError(t, daemon.LeaveAll(leaveCtx, rest), "the rest leave together")
 }
+
+func TestClusterRestartComesBackAliveAtAHigherIncarnation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := daemon.StartCluster(ctx, daemon.ClusterConfig{Nodes: 4, DataDir: t.TempDir()})
+	require.NoError(t, err)
+	defer c.Kill()
+	waitFor(t, "every catalog shows all 4 alive", func() bool { return allAlive(c.Nodes) })
+	before := c.Nodes[2].Agent().View().Incarnation
+	oldAddr := c.Nodes[2].Transport().Self().Addr
+
+	require.NoError(t, c.Restart(ctx, 2))
+	require.Error(t, c.Restart(ctx, 4), "no node 4")
+	back := c.Nodes[2]
+	assert.Greater(t, back.Agent().View().Incarnation, before, "the data directory carried the incarnation over")
+	assert.NotEqual(t, oldAddr, back.Transport().Self().Addr, "on a new socket")
+	waitFor(t, "everyone holds the restarted node alive at its new address", func() bool {
+		for _, n := range c.Nodes {
+			r, ok := n.Agent().View().Catalog.Get(back.Name)
+			if !ok || r.Status != catalog.Alive || r.Member.Addr != back.Transport().Self().Addr {
+				return false
+			}
+		}
+		return true
+	})
+}
