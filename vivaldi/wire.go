@@ -118,3 +118,18 @@ func (r *compactReader) value(units float64, n int) float64 {
 	}
 	return v
 }
+
+// Rounded returns c as it arrives after the compact wire form: every
+// field rounded to a microsecond (the error to a millionth). A node keeps
+// its own record with the rounded coordinate, so that its catalog hashes
+// the record as every other catalog does.
+func (c Coordinate) Rounded() Coordinate {
+	c = c.clone()
+	for i, v := range c.Vec {
+		c.Vec[i] = float64(toUnits(v)) / unitsPerSecond
+	}
+	c.Error = float64(toUnits(c.Error)) / unitsPerSecond
+	c.Adjustment = float64(toUnits(c.Adjustment)) / unitsPerSecond
+	c.Height = float64(toUnits(c.Height)) / unitsPerSecond
+	return c
+}

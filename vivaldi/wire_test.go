@@ -116,3 +116,12 @@ func FuzzCoordinateUnmarshalBinary(f *testing.F) {
 		require.Equal(t, c, back)
 	})
 }
+
+func TestRoundedIsWhatTheWireDelivers(t *testing.T) {
+	c := Coordinate{Vec: []float64{0.1234567891, -0.0000004}, Error: 0.33333333, Adjustment: -0.0012345678, Height: 0.0000123456}
+	b, err := cbor.Marshal(c)
+	require.NoError(t, err)
+	var got Coordinate
+	require.NoError(t, cbor.Unmarshal(b, &got))
+	require.Equal(t, got, c.Rounded())
+}
