@@ -24,10 +24,16 @@ const (
 )
 
 // DefaultShuffleInterval is the period of the passive-view shuffle. The paper
-// counts in membership cycles; 10 s keeps the shuffle cost at a few dozen
-// bytes per node per second while refreshing the passive view well within
-// the minutes that matter for repair.
-const DefaultShuffleInterval = 10 * time.Second
+// counts in membership cycles and fixes no period. The passive view is only
+// a store of candidates for repairing the active view, and its entries need
+// not be fresh: a dead candidate is found out and dropped when tried, and
+// the shuffle's random walks keep the views a random sample however slowly
+// they run. A minute costs about 25 B/s per node (a SHUFFLE of some 240
+// bytes walks 3 hops), where 10 s cost 143 B/s, the largest single item of
+// a steady cluster's traffic (loadtest/RESULTS.md, converge, 2026-12-02).
+// The hyparview experiment's churn and failure figures count in cycles and
+// do not depend on it.
+const DefaultShuffleInterval = time.Minute
 
 // DefaultNeighborTimeout is how long a NEIGHBOR request may go unanswered
 // before the node cancels it and asks another passive peer.

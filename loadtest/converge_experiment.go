@@ -6,6 +6,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -28,23 +30,26 @@ type convParams struct {
 	limit      time.Duration // give up on a phase after this much virtual time
 	latency    sim.Latency
 	asJSON     bool
+	memprofile string
 }
 
 // convResult is the report; nil durations mean the phase did not converge
 // within the limit.
 type convResult struct {
-	N              int      `json:"n"`
-	Seed           uint64   `json:"seed"`
-	JoinConverge   *float64 `json:"join_converge_s"`
-	DeadConverge   *float64 `json:"dead_converge_s"`
-	PartitionHeal  *float64 `json:"partition_heal_s"`
-	BytesPerNodeS  float64  `json:"bytes_per_node_s"`
-	MsgsPerNodeS   float64  `json:"msgs_per_node_s"`
-	RecordsPerS    float64  `json:"record_broadcasts_s"`
-	Crashed        int      `json:"crashed"`
-	PeakRSSMB      float64  `json:"peak_rss_mb"`
-	VirtualSeconds float64  `json:"virtual_s"`
-	Seconds        float64  `json:"seconds"`
+	N             int      `json:"n"`
+	Seed          uint64   `json:"seed"`
+	JoinConverge  *float64 `json:"join_converge_s"`
+	DeadConverge  *float64 `json:"dead_converge_s"`
+	PartitionHeal *float64 `json:"partition_heal_s"`
+	BytesPerNodeS float64  `json:"bytes_per_node_s"`
+	MsgsPerNodeS  float64  `json:"msgs_per_node_s"`
+	RecordsPerS   float64  `json:"record_broadcasts_s"`
+	// Traffic breaks the steady state down by message kind.
+	Traffic        []trafficShare `json:"traffic"`
+	Crashed        int            `json:"crashed"`
+	PeakRSSMB      float64        `json:"peak_rss_mb"`
+	VirtualSeconds float64        `json:"virtual_s"`
+	Seconds        float64        `json:"seconds"`
 }
 
 func runConverge(args []string, stdout, stderr io.Writer) error {
@@ -69,6 +74,7 @@ func runConverge(args []string, stdout, stderr io.Writer) error {
 	links := fs.String("links", "matrix:loadtest/data/planetlab490/rtt_ms.tsv", linksHelp+
 		"; the default is the PlanetLab WAN, run from the repository's root")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
+	fs.StringVar(&p.memprofile, "memprofile", "", "write a heap profile at the end of the steady state to this file (go tool pprof reads it)")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -114,8 +120,13 @@ func (p convParams) run(progress io.Writer) (convResult, error) {
 	// once coordinates have settled.
 	net.RunUntil(net.Now().Add(p.settle))
 	before, recordsBefore := net.Stats().Sent, c.recordBroadcasts()
+	c.traffic = traffic{}
 	net.RunUntil(net.Now().Add(p.steady))
 	after := net.Stats().Sent
+	res.Traffic, c.traffic = c.traffic.breakdown(p.steady.Seconds()*float64(p.n)), nil
+	if err := writeHeapProfile(p.memprofile); err != nil {
+		return res, err
+	}
 	res.RecordsPerS = float64(c.recordBroadcasts()-recordsBefore) / p.steady.Seconds()
 	secs := p.steady.Seconds() * float64(p.n)
 	res.BytesPerNodeS = float64(after.Bytes-before.Bytes) / secs
@@ -270,6 +281,24 @@ func (c *coreCluster) agree() bool {
 	return true
 }
 
+// writeHeapProfile writes a heap profile to path, after a collection so
+// that it shows what is live; nothing when path is empty.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("-memprofile: %w", err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return fmt.Errorf("-memprofile: %w", err)
+	}
+	return f.Close()
+}
+
 // peakRSSMB reads the process's peak resident set size from Linux's
 // /proc/self/status; 0 where that is not available.
 func peakRSSMB() float64 {
@@ -302,6 +331,9 @@ func printConvReport(w io.Writer, r convResult) {
 	fmt.Fprintf(w, "%-52s %s\n", "every catalog shows all nodes alive (from the first join)", secondsText(r.JoinConverge))
 	fmt.Fprintf(w, "%-52s %.0f B/s, %.2f msg/s\n", "steady state, sent per node", r.BytesPerNodeS, r.MsgsPerNodeS)
 	fmt.Fprintf(w, "%-52s %.2f/s\n", "steady state, own-record broadcasts in the cluster", r.RecordsPerS)
+	fmt.Fprintln(w)
+	printTraffic(w, r.Traffic)
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-52s %s\n", fmt.Sprintf("every survivor shows the %d crashed nodes dead", r.Crashed), secondsText(r.DeadConverge))
 	fmt.Fprintf(w, "%-52s %s\n", "after a 50/50 partition heals, every catalog agrees", secondsText(r.PartitionHeal))
 	fmt.Fprintf(w, "%-52s %.0f MB\n", "peak RSS", r.PeakRSSMB)

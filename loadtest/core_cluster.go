@@ -26,6 +26,8 @@ type coreCluster struct {
 	lossRand  *rand.Rand
 	// slow delays the handling of every message by a node, when set.
 	slow []time.Duration
+	// traffic, when set, counts every message sent by kind.
+	traffic traffic
 }
 
 // corePeer is the identity of simulated node i.
@@ -84,6 +86,9 @@ func (c *coreCluster) flush(i int) {
 		size, err := codec.EncodedSize(o.Msg)
 		if err != nil {
 			panic(fmt.Sprintf("node %d sent a message it cannot encode: %v", i, err))
+		}
+		if c.traffic != nil {
+			c.traffic.add(codec, o.Msg, size+overlay.FrameHeaderLen)
 		}
 		c.net.Send(i, int(c.index[o.To.ID]), o.Msg, size+overlay.FrameHeaderLen)
 	}

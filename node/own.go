@@ -13,7 +13,9 @@ import (
 
 // ownRecord is this node's record as it stands.
 func (c *Core) ownRecord() catalog.Record {
-	coord := c.viv.Coordinate()
+	// Rounded as the wire rounds it, so that every catalog holds, and
+	// hashes, the same record.
+	coord := c.viv.Coordinate().Rounded()
 	inc := c.sw.Incarnation()
 	return catalog.Record{
 		Member:           c.cfg.Self,

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,23 +97,5 @@ func TestDistanceToIsSymmetricAndNonNegative(t *testing.T) {
 		require.Equal(t, d, b.DistanceTo(a), "%+v %+v", a, b)
 		require.GreaterOrEqual(t, d, time.Duration(0))
 		require.Zero(t, a.DistanceTo(Coordinate{Vec: a.Vec, Height: -a.Height, Adjustment: -a.Adjustment}))
-	}
-}
-
-func TestCoordinateRoundTripsThroughCBOR(t *testing.T) {
-	for _, c := range []Coordinate{
-		{Vec: []float64{0.012, -0.5, 0, 1e-9}, Error: 0.3, Adjustment: -0.002, Height: 0.004},
-		{Vec: []float64{0, 0}, Error: 1.5, Height: 1e-5},
-	} {
-		b, err := cbor.Marshal(c)
-		require.NoError(t, err)
-		var got Coordinate
-		require.NoError(t, cbor.Unmarshal(b, &got))
-		require.Equal(t, c, got)
-
-		// Integer keys: the encoding is a map keyed 1..4, not by name.
-		var keyed map[int]any
-		require.NoError(t, cbor.Unmarshal(b, &keyed))
-		require.Contains(t, keyed, 1)
 	}
 }
