@@ -116,6 +116,7 @@ type counters struct {
 	health   int
 	inc      uint64
 	vivError float64
+	measured int
 }
 
 func (a *Agent) refreshCounters() {
@@ -129,5 +130,6 @@ func (a *Agent) refreshCounters() {
 		health:   c.LocalHealth(),
 		inc:      c.Incarnation(),
 		vivError: c.Coordinate().Error,
+		measured: c.MeasuredRTTs().Len(),
 	})
 }
