@@ -1,6 +1,7 @@
 package node
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -28,6 +29,12 @@ type MeasuredRTT struct {
 type MeasuredRTTs struct {
 	self overlay.NodeID
 	rtts map[overlay.NodeID]MeasuredRTT
+}
+
+// NewMeasuredRTTs returns the set of RTTs measured from self given by rtts,
+// for a Backend other than an Agent, such as the API's fake.
+func NewMeasuredRTTs(self overlay.NodeID, rtts map[overlay.NodeID]MeasuredRTT) *MeasuredRTTs {
+	return &MeasuredRTTs{self: self, rtts: maps.Clone(rtts)}
 }
 
 // Get returns the measured RTT to member id. A nil set holds none.
@@ -166,11 +173,11 @@ func (c *rttCache) get(id overlay.NodeID) (MeasuredRTT, bool) {
 // Cost: O(size) when something changed since the last call.
 func (c *rttCache) snapshot() *MeasuredRTTs {
 	if c.snap == nil {
-		m := &MeasuredRTTs{self: c.self, rtts: make(map[overlay.NodeID]MeasuredRTT, len(c.byID))}
+		rtts := make(map[overlay.NodeID]MeasuredRTT, len(c.byID))
 		for id, s := range c.byID {
-			m.rtts[id] = s.measured()
+			rtts[id] = s.measured()
 		}
-		c.snap = m
+		c.snap = &MeasuredRTTs{self: c.self, rtts: rtts}
 	}
 	return c.snap
 }
