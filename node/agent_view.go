@@ -10,15 +10,32 @@ import (
 
 // View is what readers see: immutable once published.
 type View struct {
-	Index       uint64 // rises with every published change
-	Self        overlay.Peer
-	Datacenter  string
-	Coordinate  vivaldi.Coordinate
-	Catalog     *catalog.Snapshot
+	Index      uint64 // rises with every published change
+	Self       overlay.Peer
+	Datacenter string
+	Coordinate vivaldi.Coordinate
+	Catalog    *catalog.Snapshot
+	// Measured are the RTTs this agent measured directly and still
+	// trusts; nearest queries from this agent rank by them where known.
+	Measured    *MeasuredRTTs
 	Active      []overlay.Peer
 	Passive     []overlay.Peer
 	LocalHealth int // Lifeguard score
 	Incarnation uint64
+}
+
+// Nearest answers a nearest-instance query as this agent: from its
+// coordinate and datacenter, ranking by its measured RTTs where it has
+// them. The View must hold a catalog.
+func (v *View) Nearest(q catalog.Query) catalog.Result {
+	q.From = v.Coordinate
+	if v.Measured != nil {
+		q.Measured = v.Measured.Lookup
+	}
+	if q.FromDatacenter == "" {
+		q.FromDatacenter = v.Datacenter
+	}
+	return v.Catalog.Nearest(q)
 }
 
 // published is a View and the channel closed when the next one replaces
@@ -49,8 +66,8 @@ func (a *Agent) Changed(index uint64) <-chan struct{} {
 }
 
 // publish publishes the Core's state as a new View if it differs from the
-// last: another catalog snapshot, view, coordinate, health score or
-// incarnation.
+// last: another catalog snapshot, set of measured RTTs, view, coordinate,
+// health score or incarnation.
 func (a *Agent) publish() {
 	c := a.core
 	v := &View{
@@ -58,6 +75,7 @@ func (a *Agent) publish() {
 		Datacenter:  a.cfg.Core.Datacenter,
 		Coordinate:  c.Coordinate(),
 		Catalog:     c.Snapshot(),
+		Measured:    c.MeasuredRTTs(),
 		Active:      c.Active(),
 		Passive:     c.Passive(),
 		LocalHealth: c.LocalHealth(),
@@ -78,7 +96,7 @@ func (a *Agent) publish() {
 }
 
 func sameView(a, b *View) bool {
-	return a.Catalog == b.Catalog && a.LocalHealth == b.LocalHealth && a.Incarnation == b.Incarnation &&
+	return a.Catalog == b.Catalog && a.Measured == b.Measured && a.LocalHealth == b.LocalHealth && a.Incarnation == b.Incarnation &&
 		slices.Equal(a.Active, b.Active) && slices.Equal(a.Passive, b.Passive) &&
 		sameCoordinate(a.Coordinate, b.Coordinate)
 }
@@ -98,6 +116,7 @@ type counters struct {
 	health   int
 	inc      uint64
 	vivError float64
+	measured int
 }
 
 func (a *Agent) refreshCounters() {
@@ -111,5 +130,6 @@ func (a *Agent) refreshCounters() {
 		health:   c.LocalHealth(),
 		inc:      c.Incarnation(),
 		vivError: c.Coordinate().Error,
+		measured: c.MeasuredRTTs().Len(),
 	})
 }

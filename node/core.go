@@ -46,6 +46,12 @@ type Core struct {
 	// sample is the outstanding coordinate sample, if any.
 	sample    *sampleRequest
 	sampleSeq uint32
+	// rtts are the RTTs measured directly; targetTurn and targetCursor
+	// pick the coordinate samples that confirm nearest answers
+	// (measured_target.go).
+	rtts         rttCache
+	targetTurn   bool
+	targetCursor string
 
 	out   Ready
 	stats Stats
@@ -57,7 +63,7 @@ func New(now time.Time, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Core{cfg: cfg, rng: cfg.Rand}
+	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge)}
 	var err error
 	if c.codec, err = NewCodec(); err != nil {
 		return nil, err
@@ -162,6 +168,7 @@ func (c *Core) Tick(now time.Time) {
 	c.sw.SetClusterSize(c.cat.Counts().Live())
 	c.sw.Tick(now)
 	c.cat.Expire(now)
+	c.rtts.expire(now)
 	if c.due(now, &c.nextCoordinate, c.cfg.CoordinateInterval) {
 		c.maybeBroadcastCoordinate(now)
 	}

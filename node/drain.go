@@ -66,6 +66,7 @@ func (c *Core) onSWIM(now time.Time, e swim.Event) {
 		c.broadcast(now, LivenessUpdate{Update: e.Update})
 	case swim.ProbeRTT:
 		c.onProbe(e)
+		c.rtts.observe(now, e.Peer.ID, e.RTT)
 		c.out.Events = append(c.out.Events, ProbeRTT{Peer: e.Peer, RTT: e.RTT})
 	}
 }

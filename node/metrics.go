@@ -84,6 +84,8 @@ var (
 	descRejoins     = desc("catalog", "rejoins_total", "Joins through a catalog member after HyParView reported isolation.")
 	descWidenings   = desc("catalog", "widenings_total", "Joins through a catalog member outside the active view, made when the passive view was empty.")
 	descIgnored     = desc("core", "ignored_messages_total", "Messages ignored as of no known protocol, from an invalid sender or from this node.")
+	descTargeted    = desc("core", "targeted_samples_total", "Coordinate samples sent to measure the RTT to a candidate nearest instance.")
+	descMeasured    = desc("core", "measured_rtts", "Members whose RTT this node measured directly and still trusts.")
 	descMessages    = desc("transport", "messages_total", "Messages carried by the transport, by protocol, type and direction.", "protocol", "type", "direction")
 	descBytes       = desc("transport", "bytes_total", "Bytes of the frames carried by the transport, by protocol, type and direction.", "protocol", "type", "direction")
 	descDrops       = desc("transport", "send_queue_drops_total", "Messages dropped from full send queues.")
@@ -100,7 +102,7 @@ func (c *agentCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		descActive, descPassive, descMembers, descSuspicions, descRefutations, descDeaths, descHealth, descInc,
 		descVivError, descReconnects, descRejoins, descWidenings, descIgnored, descMessages, descBytes, descDrops, descRefused,
-		descDecodeErrs, descEncodeErrs,
+		descDecodeErrs, descEncodeErrs, descTargeted, descMeasured,
 	} {
 		ch <- d
 	}
@@ -130,6 +132,8 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descRejoins, s.core.Rejoins)
 		counter(descWidenings, s.core.Widenings)
 		counter(descIgnored, s.core.Ignored)
+		counter(descTargeted, s.core.TargetedSamples)
+		gauge(descMeasured, float64(s.measured))
 	}
 	r, ok := c.a.tr.(overlay.StatsReporter)
 	if !ok {

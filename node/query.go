@@ -10,10 +10,16 @@ import (
 // goroutines.
 func (c *Core) Snapshot() *catalog.Snapshot { return c.cat.Snapshot() }
 
+// MeasuredRTTs returns an immutable set of the RTTs this node measured
+// directly and still trusts.
+func (c *Core) MeasuredRTTs() *MeasuredRTTs { return c.rtts.snapshot() }
+
 // Nearest answers "which healthy instances of a service are nearest to
-// me?" on a fresh snapshot, from this node's coordinate and datacenter.
+// me?" on a fresh snapshot, from this node's measured RTTs, coordinate and
+// datacenter.
 func (c *Core) Nearest(q catalog.Query) catalog.Result {
 	q.From = c.viv.Coordinate()
+	q.Measured = c.MeasuredRTTs().Lookup
 	if q.FromDatacenter == "" {
 		q.FromDatacenter = c.cfg.Datacenter
 	}

@@ -33,4 +33,5 @@ type Stats struct {
 	Widenings        uint64 // joins across a possible split, when HyParView was starved
 	AntiEntropy      uint64 // digest exchanges started
 	Reconnects       uint64 // attempts to reach a member believed dead
+	TargetedSamples  uint64 // coordinate samples sent to confirm a nearest answer (measured_target.go)
 }

@@ -25,19 +25,24 @@ type sampleRequest struct {
 	warm bool
 }
 
-// requestSample asks a random live member for its coordinate, one at a
-// time; an unanswered request is dropped after sampleTimeout.
+// requestSample asks a live member for its coordinate, one at a time: a
+// random one, or every other time one that a nearest answer needs
+// measured (sampleTarget); an unanswered request is dropped after sampleTimeout.
 func (c *Core) requestSample(now time.Time) {
 	if c.sample != nil && now.Sub(c.sample.sentAt) < sampleTimeout {
 		return
 	}
-	r, ok := c.cat.Sample(c.rng, 4, c.isLiveOther)
+	peer, ok := c.sampleTarget(now)
 	if !ok {
-		return
+		r, found := c.cat.Sample(c.rng, 4, c.isLiveOther)
+		if !found {
+			return
+		}
+		peer = r.Member
 	}
 	c.sampleSeq++
-	c.sample = &sampleRequest{peer: r.Member, seq: c.sampleSeq, sentAt: now}
-	c.send(r.Member, SampleRequest{Seq: c.sampleSeq, Warmup: true})
+	c.sample = &sampleRequest{peer: peer, seq: c.sampleSeq, sentAt: now}
+	c.send(peer, SampleRequest{Seq: c.sampleSeq, Warmup: true})
 }
 
 // isLiveOther reports whether r is a live member other than this node.
@@ -70,4 +75,5 @@ func (c *Core) onSample(now time.Time, from overlay.Peer, m CoordinateSample) {
 	}
 	c.sample = nil
 	c.updateCoordinate(from, m.Coordinate, now.Sub(req.sentAt))
+	c.rtts.observe(now, from.ID, now.Sub(req.sentAt))
 }

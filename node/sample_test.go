@@ -47,5 +47,6 @@ func TestSampleMeasuresTheExchangeAfterTheWarmUp(t *testing.T) {
 	a.Step(slow.Add(40*time.Millisecond), b.Self(), only(b))
 	assert.Equal(t, uint64(1), a.viv.Stats().Updates)
 	assert.Equal(t, 40*time.Millisecond, a.typicalRTT, "the RTT of the second exchange")
+	assert.Equal(t, 40*time.Millisecond, measuredRTT(t, &a.rtts, "b").RTT, "and it is kept as measured")
 	assert.Nil(t, a.sample, "the sample is done")
 }

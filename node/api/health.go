@@ -29,9 +29,10 @@ func selectInstances(v *agentView, name string, p readParams) []instanceRef {
 	return out
 }
 
-// sortNear orders items nearest first from p's coordinate, unknown
-// estimates last, keeping the given order among equals. The directory's
-// order, by member name, is the tie-break.
+// sortNear orders items nearest first from p's coordinate, or by the RTT
+// measured where p has one, unknown estimates last, keeping the given
+// order among equals. The directory's order, by member name, is the
+// tie-break.
 func sortNear[T any](items []T, p readParams, rec func(T) *catalog.Record) {
 	type keyed struct {
 		item  T
@@ -41,7 +42,11 @@ func sortNear[T any](items []T, p readParams, rec func(T) *catalog.Record) {
 	ks := make([]keyed, len(items))
 	for i, it := range items {
 		ks[i].item = it
-		if r := rec(it); p.nearKnown && r.Coordinate != nil {
+		r := rec(it)
+		if p.nearMeasured != nil {
+			ks[i].rtt, ks[i].known = p.nearMeasured(r.Member.ID)
+		}
+		if !ks[i].known && p.nearKnown && r.Coordinate != nil {
 			ks[i].rtt, ks[i].known = p.nearFrom.DistanceTo(*r.Coordinate), true
 		}
 	}

@@ -33,10 +33,15 @@ type NearestInstance struct {
 	ServicePort    int
 	ServiceTags    []string
 	ServiceMeta    map[string]string
-	// RTTKnown reports whether both coordinates are known; when they are,
-	// EstimatedRTTSeconds is the estimated round trip from this agent, and
-	// EstimatedRTT the same as a Go duration string.
+	// RTTKnown reports whether the round trip from this agent is known;
+	// when it is, EstimatedRTTSeconds is the round trip, and EstimatedRTT
+	// the same as a Go duration string. RTTMeasured reports that this
+	// agent measured it directly (the minimum of its latest probes or
+	// coordinate samples of the node, within a few minutes); otherwise it
+	// is estimated from both nodes' coordinates. Measured round trips rank
+	// the instances where known.
 	RTTKnown            bool
+	RTTMeasured         bool
 	EstimatedRTTSeconds float64
 	EstimatedRTT        string
 }
@@ -66,16 +71,14 @@ func (s *Server) nearest(r *http.Request, v *agentView) (any, error) {
 	if v.st.Catalog == nil {
 		return out, nil
 	}
-	res := v.st.Catalog.Nearest(catalog.Query{
-		Service: name, Tag: tag, Datacenter: dc, FromDatacenter: v.st.Datacenter, From: v.st.Coordinate, N: n,
-	})
+	res := v.st.Nearest(catalog.Query{Service: name, Tag: tag, Datacenter: dc, N: n})
 	out.Datacenter, out.FailedOver = res.Datacenter, res.FailedOver
 	for _, in := range res.Instances {
 		host, _ := hostPort(in.Member.Addr)
 		ni := NearestInstance{
 			Node: string(in.Member.ID), NodeAddress: host, Datacenter: in.Datacenter, NodeStatus: in.Status.String(),
 			ServiceID: in.Service.ID, ServiceAddress: in.Service.Address, ServicePort: int(in.Service.Port),
-			ServiceTags: orEmpty(in.Service.Tags), ServiceMeta: orEmptyMap(in.Service.Meta), RTTKnown: in.RTTKnown,
+			ServiceTags: orEmpty(in.Service.Tags), ServiceMeta: orEmptyMap(in.Service.Meta), RTTKnown: in.RTTKnown, RTTMeasured: in.RTTMeasured,
 		}
 		if in.RTTKnown {
 			ni.EstimatedRTTSeconds, ni.EstimatedRTT = in.EstimatedRTT.Seconds(), roundRTT(in.EstimatedRTT)

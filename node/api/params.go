@@ -3,8 +3,10 @@ package api
 import (
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/overlayd/overlayd/node/catalog"
+	"github.com/overlayd/overlayd/overlay"
 	"github.com/overlayd/overlayd/vivaldi"
 )
 
@@ -15,10 +17,13 @@ type readParams struct {
 	tags    []string
 	passing bool
 	// near is the coordinate to sort by, if near was given; nearKnown
-	// reports that the coordinate is known.
-	near      bool
-	nearFrom  vivaldi.Coordinate
-	nearKnown bool
+	// reports that the coordinate is known. nearMeasured, for near=_agent,
+	// returns the RTTs this agent measured, which rank in place of the
+	// estimates where known.
+	near         bool
+	nearFrom     vivaldi.Coordinate
+	nearKnown    bool
+	nearMeasured func(overlay.NodeID) (time.Duration, bool)
 }
 
 // parseRead reads dc, tag, passing and near, and refuses the Consul
@@ -55,6 +60,9 @@ func parseRead(q url.Values, v *agentView) (readParams, error) {
 		p.near = true
 		if p.nearFrom, p.nearKnown, err = nearCoordinate(near, v); err != nil {
 			return p, err
+		}
+		if near == "_agent" && v.st.Measured != nil {
+			p.nearMeasured = v.st.Measured.Lookup
 		}
 	}
 	return p, nil

@@ -30,6 +30,11 @@ type Query struct {
 	// IncludeWarning admits instances whose health is Warning; by default
 	// only Passing instances are returned. Critical ones never are.
 	IncludeWarning bool
+	// Measured, if set, returns the RTT from the asker to a member that
+	// the asker measured directly and recently enough to trust; it ranks
+	// that member's instances in place of the estimate. It is called once
+	// per candidate instance, and must be safe for the caller's goroutine.
+	Measured func(overlay.NodeID) (time.Duration, bool)
 }
 
 // Instance is a service instance found by [Snapshot.Nearest], with what
@@ -42,10 +47,12 @@ type Instance struct {
 	Status     Status
 	Coordinate *vivaldi.Coordinate
 	Service    Service
-	// EstimatedRTT is the Vivaldi estimate of the round trip from the
-	// asker to the member, valid if RTTKnown: both coordinates are known.
+	// EstimatedRTT is the round trip from the asker to the member, valid
+	// if RTTKnown: measured directly if RTTMeasured (Query.Measured knew
+	// it), otherwise the Vivaldi estimate, known if both coordinates are.
 	EstimatedRTT time.Duration
 	RTTKnown     bool
+	RTTMeasured  bool
 }
 
 // Result is the answer to a [Query].
@@ -69,13 +76,13 @@ type Result struct {
 // dead and left members' instances never appear), its health is Passing
 // (or Warning with IncludeWarning), and it carries q.Tag if one is given.
 // Instances
-// are ordered by estimated RTT, those with an unknown estimate last, then
-// by member ID and service ID; the first q.N are returned. Failover
+// are ordered by RTT, measured (Query.Measured) or else estimated, those
+// with neither last, then by member ID and service ID; the first q.N are returned. Failover
 // compares datacenters by their nearest instance's estimate (unknown
 // last), then by name.
 //
-// Cost: one lookup in the service index, then one record lookup and one
-// distance per instance of the service in the datacenter asked for (in
+// Cost: one lookup in the service index, then one record lookup, one call
+// of Query.Measured if set and one distance per instance of the service in the datacenter asked for (in
 // every datacenter on failover), and O(log N) per instance to keep the
 // nearest N (O(log m) for m instances if N is 0 or above 64); other
 // members are not looked at.
@@ -126,12 +133,14 @@ func (s *Snapshot) newMatcher(q Query, self *entry) matcher {
 	return matcher{snap: s, q: q, from: from, fromKnown: from.Validate(s.dimensionality) == nil}
 }
 
-// candidate is a matching instance: Services[pos] of e's record.
+// candidate is a matching instance: Services[pos] of e's record, at rtt
+// if known, measured or estimated.
 type candidate struct {
-	e     *entry
-	pos   int
-	rtt   time.Duration
-	known bool
+	e        *entry
+	pos      int
+	rtt      time.Duration
+	known    bool
+	measured bool
 }
 
 // collect returns the first q.N instances among refs that match the
@@ -148,7 +157,11 @@ func (m *matcher) collect(refs []instanceRef) []candidate {
 			continue
 		}
 		c := candidate{e: e, pos: ref.pos}
-		if m.fromKnown && e.rec.Coordinate != nil {
+		if m.q.Measured != nil {
+			c.rtt, c.measured = m.q.Measured(ref.member)
+			c.known = c.measured
+		}
+		if !c.known && m.fromKnown && e.rec.Coordinate != nil {
 			c.rtt, c.known = m.from.DistanceTo(*e.rec.Coordinate), true
 		}
 		sel.offer(c)
@@ -173,6 +186,7 @@ func (m *matcher) instances(found []candidate) []Instance {
 			Service:      r.Services[c.pos],
 			EstimatedRTT: c.rtt,
 			RTTKnown:     c.known,
+			RTTMeasured:  c.measured,
 		}
 	}
 	return out
@@ -224,7 +238,7 @@ func (s *selection) result() []candidate {
 	return s.best
 }
 
-// cmpEstimate orders candidates by estimated RTT, unknown last.
+// cmpEstimate orders candidates by RTT, unknown last.
 func cmpEstimate(a, b candidate) int {
 	if a.known != b.known {
 		if a.known {

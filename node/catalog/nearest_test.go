@@ -143,3 +143,25 @@ func TestSelection(t *testing.T) {
 		assert.Equal(t, want, sel.result(), "n=%d", n)
 	}
 }
+
+// TestNearestRanksByMeasuredRTTs: a measured RTT replaces the estimate of
+// its member's instances, including one with no coordinate, and the
+// instance says it was measured.
+func TestNearestRanksByMeasuredRTTs(t *testing.T) {
+	measured := map[overlay.NodeID]time.Duration{"a": 500 * time.Millisecond, "d": time.Second, "s": 5 * time.Second}
+	lookup := func(id overlay.NodeID) (time.Duration, bool) {
+		rtt, ok := measured[id]
+		return rtt, ok
+	}
+	res := nearestCatalog(t).Snapshot().Nearest(Query{Service: "web", Measured: lookup})
+	var got []string
+	for _, in := range res.Instances {
+		got = append(got, fmt.Sprintf("%s/%s %v %v", in.Member.ID, in.Service.ID, in.EstimatedRTT, in.RTTMeasured))
+	}
+	assert.Equal(t, []string{"a/web-1 500ms true", "d/web-1 1s true", "c/web-1 2s false", "c/web-2 2s false", "s/web-1 5s true"}, got)
+}
+
+func TestServiceNames(t *testing.T) {
+	assert.Equal(t, []string{"db", "web"}, nearestCatalog(t).Snapshot().ServiceNames())
+	assert.Empty(t, newTestCatalog(t, nil).Snapshot().ServiceNames())
+}

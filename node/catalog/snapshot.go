@@ -1,6 +1,10 @@
 package catalog
 
-import "github.com/overlayd/overlayd/overlay"
+import (
+	"slices"
+
+	"github.com/overlayd/overlayd/overlay"
+)
 
 // Snapshot is an immutable view of a [Catalog] at one moment. Any number
 // of goroutines may read it while the catalog goes on changing. Like the
@@ -52,4 +56,19 @@ func (s *Snapshot) Len() int { return s.len }
 // Members returns every record, sorted by member ID.
 func (s *Snapshot) Members() []Record {
 	return sortedRecords(&s.records, s.len, func(*entry) bool { return true })
+}
+
+// ServiceNames returns the names of the services that have instances in
+// the snapshot, in any status, sorted.
+//
+// Cost: O(s log s) for s service names.
+func (s *Snapshot) ServiceNames() []string {
+	var out []string
+	for _, m := range s.services {
+		for name := range m {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,14 +1,11 @@
 package daemon_test
 
 import (
-	"context"
-	"net"
 	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/quic-go/quic-go/testutils/simnet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -33,36 +30,10 @@ func TestFiftyNodesOverSimnetEstimatePlanetLabRTTs(t *testing.T) {
 	const nodes = 50
 	host := func(i int) int { return i * 9 % m.Hosts() } // spread over the matrix
 	synctest.Test(t, func(t *testing.T) {
-		sn := &simnet.Simnet{Router: &simnet.PerfectRouter{}}
-		hostOf := map[string]int{}
-		listen := func(i int) (net.PacketConn, error) {
-			addr := &net.UDPAddr{IP: net.IPv4(10, 0, byte(i>>8), byte(i)), Port: 7946}
-			hostOf[addr.String()] = host(i)
-			return sn.NewEndpoint(addr, simnet.NodeBiDiLinkSettings{
-				LatencyFunc: func(p simnet.Packet) time.Duration {
-					return m.RTTOrMedian(hostOf[p.From.String()], host(i)) / 2
-				},
-			}), nil
-		}
-		// Every endpoint exists before the first packet: make them first.
-		conns := make([]net.PacketConn, nodes)
-		for i := range conns {
-			conns[i], _ = listen(i)
-		}
-		require.NoError(t, sn.Start())
-		ctx, cancel := context.WithCancel(context.Background())
-		c, err := daemon.StartCluster(ctx, daemon.ClusterConfig{
-			Nodes: nodes, Datacenters: 1, NoAPI: true,
-			Listen: func(i int) (net.PacketConn, error) { return conns[i], nil },
-		})
-		require.NoError(t, err)
-
-		start := time.Now()
-		for !allAlive(c.Nodes) {
-			require.Less(t, time.Since(start), 5*time.Minute, "50 agents converge")
-			time.Sleep(time.Second) // virtual time: the bubble's clock
-		}
-		t.Logf("converged after %v of virtual time", time.Since(start).Round(time.Second))
+		c, stop := startSimnetCluster(t, m, host, daemon.ClusterConfig{Nodes: nodes, Datacenters: 1, NoAPI: true})
+		defer stop()
+		converged := waitVirtual(t, "50 agents converge", 5*time.Minute, func() bool { return allAlive(c.Nodes) })
+		t.Logf("converged after %v of virtual time", converged.Round(time.Second))
 		time.Sleep(5 * time.Minute) // let the coordinates settle, in virtual time
 
 		var errs []float64
@@ -84,9 +55,5 @@ func TestFiftyNodesOverSimnetEstimatePlanetLabRTTs(t *testing.T) {
 		t.Logf("median relative error of %d estimates: %.3f (p90 %.3f)", len(errs), median, errs[len(errs)*9/10])
 		assert.Greater(t, len(errs), nodes*(nodes-1)*9/10, "nearly every pair has an estimate")
 		assert.LessOrEqual(t, median, 0.15, "issue 5: median relative error ≤ 0.15 against the matrix")
-
-		cancel()
-		c.Kill()
-		require.NoError(t, sn.Close())
 	})
 }

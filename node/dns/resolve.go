@@ -89,9 +89,7 @@ func (s *Server) nearest(st *node.View, l lookup, n int) []catalog.Instance {
 		return nil
 	}
 	for _, v := range spellings(l) {
-		res := st.Catalog.Nearest(catalog.Query{
-			Service: v.service, Tag: v.tag, Datacenter: v.dc, FromDatacenter: st.Datacenter, From: st.Coordinate, N: n,
-		})
+		res := st.Nearest(catalog.Query{Service: v.service, Tag: v.tag, Datacenter: v.dc, N: n})
 		if len(res.Instances) > 0 && !(v.dc != "" && res.FailedOver) {
 			return res.Instances
 		}

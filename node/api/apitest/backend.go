@@ -38,6 +38,7 @@ type Backend struct {
 	version  uint64
 	services []catalog.Service
 	coord    vivaldi.Coordinate
+	measured *node.MeasuredRTTs
 	status   catalog.Status
 	joined   []string
 	joinErr  error
@@ -104,11 +105,25 @@ func (b *Backend) publishOwn() error {
 func (b *Backend) publish() {
 	st := &node.View{
 		Self: b.cfg.Self, Datacenter: b.cfg.Datacenter, Coordinate: b.coord, Catalog: b.cat.Snapshot(), Incarnation: 1,
+		Measured: b.measured,
 	}
 	// The state is stored before the notifier wakes its waiters.
 	st.Index = b.notifier.Version() + 1
 	b.state.Store(st)
 	b.notifier.Bump()
+}
+
+// SetMeasured replaces the RTTs this agent measured directly, and
+// publishes the state.
+func (b *Backend) SetMeasured(rtts map[overlay.NodeID]time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := make(map[overlay.NodeID]node.MeasuredRTT, len(rtts))
+	for id, rtt := range rtts {
+		m[id] = node.MeasuredRTT{RTT: rtt, At: epoch}
+	}
+	b.measured = node.NewMeasuredRTTs(b.cfg.Self.ID, m)
+	b.publish()
 }
 
 // State returns the latest state.
