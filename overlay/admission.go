@@ -39,6 +39,17 @@ func (t *QUICTransport) admitInbound(ip netip.Addr, now time.Time) (RefusalReaso
 	return 0, nil
 }
 
+// demandRetry is quic-go's question, for each new inbound attempt without
+// an address token, whether it must first prove its address with a Retry:
+// it must once less than half a second's worth of handshakes is left.
+func (t *QUICTransport) demandRetry(net.Addr) bool {
+	if !t.handshakes.belowHalf(time.Now()) {
+		return false
+	}
+	t.stats.add(retriesDemanded)
+	return true
+}
+
 // releaseInbound gives back what admitInbound reserved.
 func (t *QUICTransport) releaseInbound(ip netip.Addr) {
 	t.mu.Lock()

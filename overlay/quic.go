@@ -182,7 +182,7 @@ func NewQUICTransport(conn net.PacketConn, cfg Config) (*QUICTransport, error) {
 		ConnContext: t.connContext,
 		// Under a burst of handshakes, new peers prove their address
 		// before they cost any state (see MaxHandshakesPerSecond).
-		VerifySourceAddress: func(net.Addr) bool { return t.handshakes.belowHalf(time.Now()) },
+		VerifySourceAddress: t.demandRetry,
 		// Every node speaks the one QUIC version its build has, and the
 		// ALPN names the wire version, so a Version Negotiation packet
 		// would only reflect garbage at a spoofed source.

@@ -71,6 +71,9 @@ type Stats struct {
 	// RefusalsUnreported counts the refusals not handed to
 	// Config.OnRefused, past its RefusalReportsPerSecond.
 	RefusalsUnreported uint64
+	// RetriesDemanded counts inbound attempts asked to prove their
+	// address with a QUIC Retry, under a burst of handshakes.
+	RetriesDemanded uint64
 	// RateLimited counts received messages dropped because their peer
 	// sent more than Config.MaxPeerMessagesPerSecond.
 	RateLimited uint64
@@ -185,3 +188,4 @@ func datagramFallbacks(s *Stats) *uint64  { return &s.DatagramFallbacks }
 func eventsDropped(s *Stats) *uint64      { return &s.EventsDropped }
 func refusalsUnreported(s *Stats) *uint64 { return &s.RefusalsUnreported }
 func rateLimited(s *Stats) *uint64        { return &s.RateLimited }
+func retriesDemanded(s *Stats) *uint64    { return &s.RetriesDemanded }
