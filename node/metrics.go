@@ -92,6 +92,11 @@ var (
 	descRefused     = desc("transport", "refused_total", "Connections refused because the peer could not prove its identity.")
 	descDecodeErrs  = desc("transport", "decode_errors_total", "Frames received that did not decode.")
 	descEncodeErrs  = desc("transport", "encode_errors_total", "Messages that could not be encoded (a bug).")
+	descLimited     = desc("transport", "limited_total", "Inbound connections refused and messages dropped at a bound of the transport, by bound.", "limit")
+	descPktDrops    = desc("transport", "packets_dropped_total", "Datagrams dropped before they reached a connection, by reason.", "reason")
+	descRefusedRecs = desc("catalog", "records_refused_total", "Records the catalog refused: invalid (a limit of a record) or full (MaxMembers).", "reason")
+	descCacheBytes  = desc("broadcast", "cache_bytes", "Bytes of broadcast payloads cached to answer GRAFTs.")
+	descCacheEvicts = desc("broadcast", "cache_evictions_total", "Broadcast payloads evicted from the cache or never cached, by cause.", "cause")
 )
 
 // agentCollector turns the agent's counters and the transport's into
@@ -103,6 +108,7 @@ func (c *agentCollector) Describe(ch chan<- *prometheus.Desc) {
 		descActive, descPassive, descMembers, descSuspicions, descRefutations, descDeaths, descHealth, descInc,
 		descVivError, descReconnects, descRejoins, descWidenings, descIgnored, descMessages, descBytes, descDrops, descRefused,
 		descDecodeErrs, descEncodeErrs, descTargeted, descMeasured,
+		descLimited, descPktDrops, descRefusedRecs, descCacheBytes, descCacheEvicts,
 	} {
 		ch <- d
 	}
@@ -134,6 +140,14 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descIgnored, s.core.Ignored)
 		counter(descTargeted, s.core.TargetedSamples)
 		gauge(descMeasured, float64(s.measured))
+		counter(descRefusedRecs, s.protos.Catalog.Invalid, "invalid")
+		counter(descRefusedRecs, s.protos.Catalog.Full, "full")
+		pt := s.protos.Plumtree
+		gauge(descCacheBytes, float64(pt.CachedBytes))
+		counter(descCacheEvicts, pt.CacheExpired, "ttl")
+		counter(descCacheEvicts, pt.CacheEvictedCount, "max_entries")
+		counter(descCacheEvicts, pt.CacheEvictedBytes, "max_bytes")
+		counter(descCacheEvicts, pt.CacheRejected, "too_large")
 	}
 	r, ok := c.a.tr.(overlay.StatsReporter)
 	if !ok {
@@ -144,6 +158,13 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRefused, sumValues(ts.Refused))
 	counter(descDecodeErrs, ts.DecodeErrors)
 	counter(descEncodeErrs, ts.EncodeErrors)
+	counter(descLimited, ts.Refused[overlay.RefusedTooManyConnections], "connections")
+	counter(descLimited, ts.Refused[overlay.RefusedTooManyFromAddress], "connections_per_address")
+	counter(descLimited, ts.Refused[overlay.RefusedHandshakeRate], "handshakes_per_second")
+	counter(descLimited, ts.RateLimited, "messages_per_peer_per_second")
+	for reason, n := range ts.PacketsDropped {
+		counter(descPktDrops, n, reason)
+	}
 	codec := c.a.core.Codec()
 	for k, tr := range ts.Traffic {
 		labels := []string{k.Protocol.String(), codec.MessageName(k.Protocol, k.Type), k.Direction.String()}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/quic-go/quic-go"
 )
@@ -24,6 +26,12 @@ var (
 	ErrNoAddress = errors.New("overlay: no address for peer")
 	// ErrTooManyConnections: Config.MaxConnections connections are open.
 	ErrTooManyConnections = errors.New("overlay: too many connections")
+	// ErrTooManyFromAddress: Config.MaxConnectionsPerAddress inbound
+	// connections from the peer's IP address are open.
+	ErrTooManyFromAddress = errors.New("overlay: too many connections from one address")
+	// ErrHandshakeRate: inbound handshakes come faster than
+	// Config.MaxHandshakesPerSecond.
+	ErrHandshakeRate = errors.New("overlay: too many handshakes per second")
 	// ErrPeerRestarted: the peer connected from a new process; what was
 	// queued for the old one is gone with it.
 	ErrPeerRestarted = errors.New("overlay: peer restarted")
@@ -96,15 +104,21 @@ type QUICTransport struct {
 
 	events *eventQueue
 	stats  *counters
+	// handshakes admits inbound handshakes; reports, calls of OnRefused.
+	handshakes *tokenBucket
+	reports    *tokenBucket
 	// ctx ends when Close gives up on flushing; dials and handshakes
 	// derive from it.
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
-	peers   map[NodeID]*peerState
-	open    int  // connections holding a slot against MaxConnections
+	mu    sync.Mutex
+	peers map[NodeID]*peerState
+	open  int // connections holding a slot against MaxConnections
+	// inbound counts the inbound connections open from each IP address,
+	// against MaxConnectionsPerAddress.
+	inbound map[netip.Addr]int
 	closing bool // Close has begun
 	nextSeq uint64
 	// changed is signalled when a connection ends or a dial returns, for
@@ -154,13 +168,27 @@ func NewQUICTransport(conn net.PacketConn, cfg Config) (*QUICTransport, error) {
 			MaxIncomingUniStreams: 1,
 			EnableDatagrams:       true,
 		},
-		events:  newEventQueue(cfg.EventBuffer),
-		stats:   newCounters(),
-		peers:   make(map[NodeID]*peerState),
-		changed: make(chan struct{}, 1),
+		events:     newEventQueue(cfg.EventBuffer),
+		stats:      newCounters(),
+		handshakes: newTokenBucket(cfg.MaxHandshakesPerSecond, time.Now()),
+		reports:    newTokenBucket(RefusalReportsPerSecond, time.Now()),
+		peers:      make(map[NodeID]*peerState),
+		inbound:    make(map[netip.Addr]int),
+		changed:    make(chan struct{}, 1),
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	t.qtr = &quic.Transport{Conn: conn, ConnContext: t.connContext}
+	t.qtr = &quic.Transport{
+		Conn:        conn,
+		ConnContext: t.connContext,
+		// Under a burst of handshakes, new peers prove their address
+		// before they cost any state (see MaxHandshakesPerSecond).
+		VerifySourceAddress: t.demandRetry,
+		// Every node speaks the one QUIC version its build has, and the
+		// ALPN names the wire version, so a Version Negotiation packet
+		// would only reflect garbage at a spoofed source.
+		DisableVersionNegotiationPackets: true,
+		Tracer:                           dropCounter{t.stats},
+	}
 	t.ln, err = t.qtr.Listen(t.serverTLS(), t.qconf)
 	if err != nil {
 		t.cancel()
@@ -168,6 +196,7 @@ func NewQUICTransport(conn net.PacketConn, cfg Config) (*QUICTransport, error) {
 	}
 	go t.events.pump() // stopped by events.close, after every other goroutine
 	t.wg.Go(t.acceptLoop)
+	t.wg.Go(t.discardNonQUIC)
 	return t, nil
 }
 

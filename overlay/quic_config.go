@@ -39,6 +39,32 @@ type Config struct {
 	// state, inbound and outbound. An inbound connection beyond it is
 	// refused; a dial beyond it fails. Default 1024.
 	MaxConnections int
+	// MaxConnectionsPerAddress bounds the inbound connections open at once,
+	// in every state, from one IP address, so that one host cannot take
+	// every slot of MaxConnections. A connection beyond it is refused with
+	// RefusedTooManyFromAddress. Default 128: a node has one connection to
+	// each peer, two while a simultaneous dial is resolved, and several
+	// agents may share an address (a NAT, a test cluster on loopback).
+	MaxConnectionsPerAddress int
+	// MaxHandshakesPerSecond bounds the inbound handshakes started per
+	// second, with bursts of one second's worth. A handshake costs a
+	// signature and a certificate check; one beyond the rate is refused
+	// with RefusedHandshakeRate before any cryptography. Once less than
+	// half of a second's worth is left, a new peer must first prove its
+	// address with a QUIC Retry (RFC 9000 §8.1.2), which keeps no state,
+	// so that half-open handshakes from spoofed addresses hold no slot.
+	// Default 200: a node's steady state is a few short-lived connections
+	// a second (joins, shuffles, indirect probes, samples), and a seed
+	// whose cluster restarts at once takes its joins within seconds.
+	MaxHandshakesPerSecond int
+	// MaxPeerMessagesPerSecond bounds the messages accepted from one peer
+	// per second, over all its connections, with bursts of one second's
+	// worth. Messages beyond it are dropped and counted in
+	// Stats.RateLimited; the reader never waits for tokens. Default 2000:
+	// the largest legitimate burst, a full catalog sync of 100,000 members
+	// in messages of 256 records, is 391 messages, and the steady state
+	// is a few messages a second per peer.
+	MaxPeerMessagesPerSecond int
 	// MaxQueueMessages bounds each peer's send queue in messages.
 	// Default 1024.
 	MaxQueueMessages int
@@ -63,19 +89,27 @@ type Config struct {
 	// their senders. Default 1024.
 	EventBuffer int
 
-	// OnRefused, if set, is called for every refused connection, from a
+	// OnRefused, if set, is called for refused connections, from a
 	// transport goroutine; it must return quickly. The runtime logs
-	// refusals through it.
+	// refusals through it. It is called for at most
+	// RefusalReportsPerSecond refusals a second, so that a flood cannot
+	// flood the log as well; the others are only counted, in
+	// Stats.Refused and Stats.RefusalsUnreported.
 	OnRefused func(Refusal)
 }
 
 // Defaults of Config.
 const (
-	DefaultMaxConnections   = 1024
-	DefaultMaxQueueMessages = 1024
-	DefaultHandshakeTimeout = 5 * time.Second
-	DefaultIdleTimeout      = 10 * time.Second
-	DefaultEventBuffer      = 1024
+	DefaultMaxConnections           = 1024
+	DefaultMaxConnectionsPerAddress = 128
+	DefaultMaxHandshakesPerSecond   = 200
+	DefaultMaxPeerMessagesPerSecond = 2000
+	DefaultMaxQueueMessages         = 1024
+	DefaultHandshakeTimeout         = 5 * time.Second
+	DefaultIdleTimeout              = 10 * time.Second
+	DefaultEventBuffer              = 1024
+	// RefusalReportsPerSecond bounds the calls of Config.OnRefused.
+	RefusalReportsPerSecond = 10
 )
 
 // Validate reports whether the transport can run with c.
@@ -97,6 +131,9 @@ func (c Config) Validate() error {
 		value int64
 	}{
 		{"MaxConnections", int64(c.MaxConnections)},
+		{"MaxConnectionsPerAddress", int64(c.MaxConnectionsPerAddress)},
+		{"MaxHandshakesPerSecond", int64(c.MaxHandshakesPerSecond)},
+		{"MaxPeerMessagesPerSecond", int64(c.MaxPeerMessagesPerSecond)},
 		{"MaxQueueMessages", int64(c.MaxQueueMessages)},
 		{"MaxQueueBytes", int64(c.MaxQueueBytes)},
 		{"HandshakeTimeout", int64(c.HandshakeTimeout)},
@@ -122,6 +159,9 @@ func (c Config) withDefaults() Config {
 		c.Classifier = func(Message) Class { return Class{Priority: PriorityPayload} }
 	}
 	SetDefault(&c.MaxConnections, DefaultMaxConnections)
+	SetDefault(&c.MaxConnectionsPerAddress, DefaultMaxConnectionsPerAddress)
+	SetDefault(&c.MaxHandshakesPerSecond, DefaultMaxHandshakesPerSecond)
+	SetDefault(&c.MaxPeerMessagesPerSecond, DefaultMaxPeerMessagesPerSecond)
 	SetDefault(&c.MaxQueueMessages, DefaultMaxQueueMessages)
 	SetDefault(&c.MaxQueueBytes, 4*c.Limits.MaxFrameBytes)
 	SetDefault(&c.HandshakeTimeout, DefaultHandshakeTimeout)

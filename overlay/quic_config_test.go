@@ -19,6 +19,9 @@ func TestConfigValidate(t *testing.T) {
 		"no registry":                  func(c *Config) { c.Registry = nil },
 		"bad limits":                   func(c *Config) { c.Limits.MaxNestedLevels = 2 },
 		"negative max connections":     func(c *Config) { c.MaxConnections = -1 },
+		"negative per address":         func(c *Config) { c.MaxConnectionsPerAddress = -1 },
+		"negative handshake rate":      func(c *Config) { c.MaxHandshakesPerSecond = -1 },
+		"negative peer message rate":   func(c *Config) { c.MaxPeerMessagesPerSecond = -1 },
 		"negative queue":               func(c *Config) { c.MaxQueueMessages = -1 },
 		"negative handshake timeout":   func(c *Config) { c.HandshakeTimeout = -time.Second },
 		"negative idle timeout":        func(c *Config) { c.IdleTimeout = -time.Second },
@@ -38,6 +41,9 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	d := Config{Limits: Limits{MaxFrameBytes: 1000}}.withDefaults()
 	assert.Equal(t, DefaultMaxConnections, d.MaxConnections)
+	assert.Equal(t, DefaultMaxConnectionsPerAddress, d.MaxConnectionsPerAddress)
+	assert.Equal(t, DefaultMaxHandshakesPerSecond, d.MaxHandshakesPerSecond)
+	assert.Equal(t, DefaultMaxPeerMessagesPerSecond, d.MaxPeerMessagesPerSecond)
 	assert.Equal(t, DefaultMaxQueueMessages, d.MaxQueueMessages)
 	assert.Equal(t, 4000, d.MaxQueueBytes, "four of the largest frames")
 	assert.Equal(t, DefaultHandshakeTimeout, d.HandshakeTimeout)

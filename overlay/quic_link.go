@@ -37,6 +37,8 @@ type link struct {
 	recv *quic.ReceiveStream
 	addr string // the address the peer advertised
 	boot uint64 // the peer's boot number
+	// limiter is the peer's, shared by its links; set by establishLocked.
+	limiter *tokenBucket
 
 	wake     chan struct{} // tells the writer to look at the queue and the state
 	readDone chan struct{} // closed when the reader has finished the peer's stream
@@ -146,9 +148,7 @@ func (l *link) readLoop() {
 		}
 		l.lastHeard.Store(time.Now().UnixNano())
 		t.stats.traffic(kindOf(m), DirectionIn, counted.n-before)
-		if !t.events.deliver(Received{From: from, Msg: m}) {
-			t.stats.add(eventsDropped)
-		}
+		l.deliver(from, m)
 	}
 	close(l.readDone)
 	if ended {
@@ -203,9 +203,21 @@ func (l *link) datagramLoop() {
 			continue
 		}
 		t.stats.traffic(kindOf(m), DirectionIn, len(data))
-		if !t.events.deliver(Received{From: from, Msg: m}) {
-			t.stats.add(eventsDropped)
-		}
+		l.deliver(from, m)
+	}
+}
+
+// deliver hands a received message to the runtime, unless its peer has
+// spent its MaxPeerMessagesPerSecond: the message is then dropped and
+// counted, and the reader goes on at once.
+func (l *link) deliver(from Peer, m Message) {
+	t := l.t
+	if !l.limiter.take(time.Now()) {
+		t.stats.add(rateLimited)
+		return
+	}
+	if !t.events.deliver(Received{From: from, Msg: m}) {
+		t.stats.add(eventsDropped)
 	}
 }
 

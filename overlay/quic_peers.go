@@ -20,6 +20,9 @@ type peerState struct {
 	addr  string // where to dial: the latest address given or advertised
 	queue sendQueue
 	keep  bool
+	// limiter admits the messages received from the peer, on all its
+	// links; made when its first link is established.
+	limiter *tokenBucket
 	// current is the connection messages go out on. standby is a
 	// connection the peer dialed while this node, whose own dial will win
 	// the tie-break, is still dialing: it is used only if that dial fails.
@@ -225,6 +228,10 @@ func (t *QUICTransport) serveInbound(conn *quic.Conn) {
 func (t *QUICTransport) establishLocked(ps *peerState, l *link) []TransportEvent {
 	t.nextSeq++
 	l.seq = t.nextSeq
+	if ps.limiter == nil {
+		ps.limiter = newTokenBucket(t.cfg.MaxPeerMessagesPerSecond, time.Now())
+	}
+	l.limiter = ps.limiter
 	if l.addr != "" {
 		ps.addr = l.addr
 	}

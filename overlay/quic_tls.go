@@ -99,12 +99,18 @@ func claimedName(certs []*x509.Certificate, dialed NodeID) NodeID {
 	return dialed
 }
 
-// refuse counts r and hands it to the OnRefused callback.
+// refuse counts r and hands it to the OnRefused callback, unless that
+// has had its RefusalReportsPerSecond.
 func (t *QUICTransport) refuse(r Refusal) {
 	t.stats.refused(r.Reason)
-	if t.cfg.OnRefused != nil {
-		t.cfg.OnRefused(r)
+	if t.cfg.OnRefused == nil {
+		return
 	}
+	if !t.reports.take(time.Now()) {
+		t.stats.add(refusalsUnreported)
+		return
+	}
+	t.cfg.OnRefused(r)
 }
 
 // inboundAttempt follows one inbound connection from its first packet.
@@ -117,21 +123,22 @@ type inboundAttempt struct {
 type inboundAttemptKey struct{}
 
 // connContext is quic-go's hook for every inbound connection attempt,
-// before its handshake. It takes a connection slot, refusing the attempt
-// when none is free, and arranges for the slot to be given back when the
-// connection ends, and for a handshake that failed without this node
-// refusing it to be counted.
+// before its handshake. It admits the attempt against the bounds of
+// admitInbound, refusing it otherwise, and arranges for what it reserved
+// to be given back when the connection ends, and for a handshake that
+// failed without this node refusing it to be counted.
 func (t *QUICTransport) connContext(ctx context.Context, info *quic.ClientInfo) (context.Context, error) {
-	if err := t.takeSlot(); err != nil {
+	ip := ipOf(info.RemoteAddr)
+	if reason, err := t.admitInbound(ip, time.Now()); err != nil {
 		if !t.isClosing() {
-			t.refuse(newRefusal(info.RemoteAddr, "", true, RefusedTooManyConnections, err))
+			t.refuse(newRefusal(info.RemoteAddr, "", true, reason, err))
 		}
 		return nil, err
 	}
 	att := &inboundAttempt{addr: info.RemoteAddr}
 	ctx = context.WithValue(ctx, inboundAttemptKey{}, att)
 	context.AfterFunc(ctx, func() {
-		t.releaseSlot()
+		t.releaseInbound(ip)
 		if att.established.Load() || att.refused.Load() || t.isClosing() {
 			return
 		}

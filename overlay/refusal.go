@@ -18,6 +18,12 @@ const (
 	// RefusedTooManyConnections: the transport was at
 	// Config.MaxConnections.
 	RefusedTooManyConnections RefusalReason = iota + 1
+	// RefusedHandshakeRate: inbound handshakes came faster than
+	// Config.MaxHandshakesPerSecond.
+	RefusedHandshakeRate
+	// RefusedTooManyFromAddress: the peer's IP address had
+	// Config.MaxConnectionsPerAddress inbound connections open.
+	RefusedTooManyFromAddress
 	// RefusedNoCertificate: the peer presented no certificate.
 	RefusedNoCertificate
 	// RefusedUnknownAuthority: the peer's certificate does not chain to
@@ -49,6 +55,10 @@ func (r RefusalReason) String() string {
 	switch r {
 	case RefusedTooManyConnections:
 		return "too_many_connections"
+	case RefusedHandshakeRate:
+		return "handshake_rate"
+	case RefusedTooManyFromAddress:
+		return "too_many_from_address"
 	case RefusedNoCertificate:
 		return "no_certificate"
 	case RefusedUnknownAuthority:

@@ -68,6 +68,20 @@ type Stats struct {
 	DecodeErrors uint64
 	// Refused counts refused connections, inbound and outbound, by reason.
 	Refused map[RefusalReason]uint64
+	// RefusalsUnreported counts the refusals not handed to
+	// Config.OnRefused, past its RefusalReportsPerSecond.
+	RefusalsUnreported uint64
+	// RetriesDemanded counts inbound attempts asked to prove their
+	// address with a QUIC Retry, under a burst of handshakes.
+	RetriesDemanded uint64
+	// RateLimited counts received messages dropped because their peer
+	// sent more than Config.MaxPeerMessagesPerSecond.
+	RateLimited uint64
+	// PacketsDropped counts the datagrams dropped before they reached a
+	// connection, by reason: "not_quic" for those that are not QUIC at
+	// all, quic-go's qlog trigger for the others ("header_parse_error",
+	// "unknown_connection_id", "unexpected_packet", "dos_prevention", …).
+	PacketsDropped map[string]uint64
 	// Dials counts connection attempts this node made; DialFailures those
 	// that failed, refusals included.
 	Dials        uint64
@@ -99,10 +113,11 @@ type counters struct {
 
 func newCounters() *counters {
 	return &counters{s: Stats{
-		Traffic:       make(map[TrafficKey]Traffic),
-		QueueDrops:    make(map[Priority]uint64),
-		Undeliverable: make(map[Priority]uint64),
-		Refused:       make(map[RefusalReason]uint64),
+		Traffic:        make(map[TrafficKey]Traffic),
+		QueueDrops:     make(map[Priority]uint64),
+		Undeliverable:  make(map[Priority]uint64),
+		Refused:        make(map[RefusalReason]uint64),
+		PacketsDropped: make(map[string]uint64),
 	}}
 }
 
@@ -144,6 +159,12 @@ func (c *counters) refused(r RefusalReason) {
 	c.s.Refused[r]++
 }
 
+func (c *counters) packetDropped(reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.s.PacketsDropped[reason]++
+}
+
 // snapshot returns a deep copy of the counters.
 func (c *counters) snapshot() Stats {
 	c.mu.Lock()
@@ -153,14 +174,18 @@ func (c *counters) snapshot() Stats {
 	s.QueueDrops = maps.Clone(c.s.QueueDrops)
 	s.Undeliverable = maps.Clone(c.s.Undeliverable)
 	s.Refused = maps.Clone(c.s.Refused)
+	s.PacketsDropped = maps.Clone(c.s.PacketsDropped)
 	return s
 }
 
 // Field selectors for counters.add.
-func encodeErrors(s *Stats) *uint64      { return &s.EncodeErrors }
-func decodeErrors(s *Stats) *uint64      { return &s.DecodeErrors }
-func dials(s *Stats) *uint64             { return &s.Dials }
-func dialFailures(s *Stats) *uint64      { return &s.DialFailures }
-func datagramsSent(s *Stats) *uint64     { return &s.DatagramsSent }
-func datagramFallbacks(s *Stats) *uint64 { return &s.DatagramFallbacks }
-func eventsDropped(s *Stats) *uint64     { return &s.EventsDropped }
+func encodeErrors(s *Stats) *uint64       { return &s.EncodeErrors }
+func decodeErrors(s *Stats) *uint64       { return &s.DecodeErrors }
+func dials(s *Stats) *uint64              { return &s.Dials }
+func dialFailures(s *Stats) *uint64       { return &s.DialFailures }
+func datagramsSent(s *Stats) *uint64      { return &s.DatagramsSent }
+func datagramFallbacks(s *Stats) *uint64  { return &s.DatagramFallbacks }
+func eventsDropped(s *Stats) *uint64      { return &s.EventsDropped }
+func refusalsUnreported(s *Stats) *uint64 { return &s.RefusalsUnreported }
+func rateLimited(s *Stats) *uint64        { return &s.RateLimited }
+func retriesDemanded(s *Stats) *uint64    { return &s.RetriesDemanded }
