@@ -161,10 +161,19 @@ bash $here/wan.sh cut 1
 cut=$EPOCHREALTIME
 remaining() { awk -v s="$cut" -v n="$EPOCHREALTIME" 'BEGIN { r = 60 - (n - s); printf "%d", (r > 0 ? r : 0) }'; }
 wait_for "partition: dc2-a01 shows all of dc1 dead" "$(remaining)" sees dead dc2-a01 "${dc1[@]}"
-wait_for "partition: dc1-a01 shows all of dc2 and dc3 dead" "$(remaining)" sees dead dc1-a01 "${rest[@]}"
 all_see alive "${dc1[*]}" "${dc1[@]}" || fail "partition: dc1's agents do not all see each other alive"
 say "partition: dc1's agents still see each other alive"
-until [ "$(remaining)" = 0 ]; do sleep 0.5; done # the rest of the 60 s fault
+# The minority side: how dc1-a01 sees the 20 others, sampled until the
+# 60 s are up (a record, not an assertion: see loadtest/RESULTS.md).
+minority_all_dead=""
+until [ "$(remaining)" = 0 ]; do
+  counts=$(view dc1-a01 | grep -v '^dc1-' | awk '{ n[$2]++ } END { printf "%d alive, %d suspect, %d dead", n["alive"], n["suspect"], n["dead"] }')
+  [ -z "$minority_all_dead" ] && [[ $counts == *" 20 dead" ]] && minority_all_dead=$(elapsed "$cut")
+  sleep 0.5 # the sampling interval
+done
+results+=("partition: dc1-a01 shows all 20 of dc2+dc3 dead|${minority_all_dead:-not within 60 s}")
+results+=("partition: dc1-a01's view of dc2+dc3 at 60 s|$counts")
+say "partition: at 60 s dc1-a01 shows dc2+dc3 as $counts"
 bash $here/wan.sh heal 1
 say "3. healed after $(elapsed "$cut") s"
 wait_for "partition heal: all 30 catalogs list all 30 alive" 120 all_see alive "$everyone" "${agents[@]}"
