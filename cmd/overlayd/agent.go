@@ -32,7 +32,9 @@ var agentCommand = &command{
 	synopsis: "run the agent: join the cluster, serve the API and DNS",
 	usage: `
 Runs the overlayd agent on this machine. It joins the cluster through the
--join addresses (retrying with backoff until one answers), keeps its state in
+-join addresses (retrying with backoff until one answers; dns+NAME joins
+through every address NAME resolves to, such as a Kubernetes headless
+Service's pods), keeps its state in
 -data-dir, serves the Consul-shaped HTTP API on -api-addr and DNS on
 -dns-addr. SIGTERM or SIGINT makes it leave the cluster gracefully within 5 s;
 a second signal stops it at once.
@@ -50,6 +52,7 @@ Example:
   overlayd agent -node web-1 -datacenter dc1 -bind 10.0.0.4:7946 \
       -join 10.0.0.5 -join 10.0.0.6 -data-dir /var/lib/overlayd \
       -ca-file overlayd-ca.pem -cert-file web-1.pem -key-file web-1-key.pem
+  overlayd agent -join dns+overlayd-seeds.overlayd.svc.cluster.local:7946 ...
 `,
 }
 
@@ -82,6 +85,9 @@ func runAgent(ctx context.Context, args []string, out, errOut io.Writer) int {
 	if err != nil {
 		return c.fail(errOut, err)
 	}
+	if _, names := splitSeeds(cfg.Join); len(names) > 0 {
+		go refreshDNSSeeds(ctx, d.Agent(), net.DefaultResolver.LookupHost, names, log)
+	}
 	return runUntilSignalled(ctx, d, log, errOut)
 }
 
@@ -103,6 +109,8 @@ func daemonConfig(cfg agentConfig, log *slog.Logger) (daemon.Config, error) {
 			return daemon.Config{}, fmt.Errorf("config file: %w", err)
 		}
 	}
+	seeds, names := splitSeeds(cfg.Join)
+	seeds = append(seeds, resolveSeeds(context.Background(), net.DefaultResolver.LookupHost, names, log)...)
 	conn, err := net.ListenPacket("udp", cfg.BindAddr)
 	if err != nil {
 		return daemon.Config{}, fmt.Errorf("bind %s: %w", cfg.BindAddr, err)
@@ -112,7 +120,7 @@ func daemonConfig(cfg agentConfig, log *slog.Logger) (daemon.Config, error) {
 		Datacenter: cfg.Datacenter,
 		Conn:       conn,
 		Advertise:  cfg.AdvertiseAddr,
-		Seeds:      cfg.Join,
+		Seeds:      seeds,
 		DataDir:    dir.Path(),
 		APIAddr:    cfg.APIAddr,
 		DNSAddr:    cfg.DNSAddr,

@@ -170,7 +170,7 @@ func (f *agentFlags) register(fs *flag.FlagSet) {
 		func(c *agentConfig, v string) { c.BindAddr = v })
 	f.str(fs, "advertise", "", "`address` other nodes reach this one at (default: the bind address, or this machine's private IP when binding all interfaces)",
 		func(c *agentConfig, v string) { c.AdvertiseAddr = v })
-	fs.Var(&joinFlag{f: f}, "join", "`address` of a node to join through; repeat or separate with commas; tried with backoff until one answers")
+	fs.Var(&joinFlag{f: f}, "join", "`address` of a node to join through (IP or IP:port), or dns+NAME[:port] for every address NAME resolves to, resolved again every 30 s; repeat or separate with commas; tried with backoff until one answers")
 	f.str(fs, "data-dir", "", "`directory` for the node's state: incarnation, last known members, registrations (required)",
 		func(c *agentConfig, v string) { c.DataDir = v })
 	f.str(fs, "ca-file", "", "cluster CA certificate `file` (PEM) (default: DATA-DIR/tls/ca.pem)",
@@ -280,8 +280,16 @@ func (c *agentConfig) resolve() error {
 		return fmt.Errorf("%w: %w", errConfig, err)
 	}
 	for i, j := range c.Join {
+		if strings.HasPrefix(j, dnsSeedPrefix) {
+			s, err := parseDNSSeed(j, defaultGossipPort)
+			if err != nil {
+				return fmt.Errorf("%w: join name: %w", errConfig, err)
+			}
+			c.Join[i] = s.String()
+			continue
+		}
 		if c.Join[i], err = withDefaultPort(j, defaultGossipPort); err != nil {
-			return fmt.Errorf("%w: join address: %w", errConfig, err)
+			return fmt.Errorf("%w: join address: %w, or dns+NAME[:port] for a DNS name", errConfig, err)
 		}
 	}
 	if c.DataDir == "" {

@@ -15,6 +15,7 @@ var commands = []*command{
 	agentCommand,
 	devCommand,
 	membersCommand,
+	statusCommand,
 	rttCommand,
 	joinCommand,
 	leaveCommand,

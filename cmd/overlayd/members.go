@@ -18,11 +18,14 @@ var membersCommand = &command{
 	usage: `
 Lists every member the local agent knows: its name, address, datacenter,
 status (alive, suspect, dead or left) and the round-trip time estimated from
-this agent by Vivaldi coordinates. Members are sorted by name.
+this agent by Vivaldi coordinates. Members are sorted by name. -detailed adds
+each member's SWIM incarnation, which rises when a member refutes a
+suspicion of itself or restarts.
 
 Example:
   overlayd members
   overlayd members -status alive -dc dc2
+  overlayd members -detailed
 `,
 }
 
@@ -32,10 +35,12 @@ func runMembers(ctx context.Context, args []string, out, errOut io.Writer) int {
 	c := membersCommand
 	var cf clientFlags
 	var status, dc string
+	var detailed bool
 	fs := c.newFlagSet(errOut)
 	cf.register(fs)
 	fs.StringVar(&status, "status", "", "show only members with this `status`: alive, suspect, dead or left")
 	fs.StringVar(&dc, "dc", "", "show only members of this `datacenter`")
+	fs.BoolVar(&detailed, "detailed", false, "add each member's incarnation")
 	if stop, code := parseFlags(fs, args); stop {
 		return code
 	}
@@ -58,9 +63,17 @@ func runMembers(ctx context.Context, args []string, out, errOut io.Writer) int {
 	})
 	slices.SortFunc(members, func(a, b client.Member) int { return strings.Compare(a.Name, b.Name) })
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "Node\tAddress\tDC\tStatus\tRTT")
+	header := "Node\tAddress\tDC\tStatus\tRTT"
+	if detailed {
+		header += "\tIncarnation"
+	}
+	fmt.Fprintln(tw, header)
 	for _, m := range members {
-		fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%s\n", m.Name, m.Addr, m.Port, m.Datacenter, m.Status, formatRTT(m.RTT, m.RTTKnown))
+		fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%s", m.Name, m.Addr, m.Port, m.Datacenter, m.Status, formatRTT(m.RTT, m.RTTKnown))
+		if detailed {
+			fmt.Fprintf(tw, "\t%d", m.Incarnation)
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	return exitOK
