@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -61,24 +62,46 @@ func TestNearestInstanceOverSimnetPlanetLab(t *testing.T) {
 		for i, n := range c.Nodes {
 			index[n.Name] = i
 		}
-		// nearest is agent i's first answer to /v1/nearest/web, -1 for none.
-		nearest := func(i int) int {
+		// answer is agent i's answer to /v1/nearest/web?n=n.
+		answer := func(i, n int) api.NearestAnswer {
 			var out api.NearestAnswer
 			rec := httptest.NewRecorder()
-			req := httptest.NewRequest(http.MethodGet, "/v1/nearest/web?n=1", nil)
+			req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/v1/nearest/web?n=%d", n), nil)
 			req.Host = "127.0.0.1:7947"
 			apis[i].ServeHTTP(rec, req)
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+			return out
+		}
+		// nearest is agent i's first answer, -1 for none.
+		nearest := func(i int) int {
+			out := answer(i, 1)
 			if len(out.Instances) == 0 {
 				return -1
 			}
 			return index[overlay.NodeID(out.Instances[0].Node)]
 		}
+		// confirmed reports whether every agent has measured the RTT of
+		// each of its three best candidates, itself aside.
+		confirmed := func() bool {
+			for i, n := range c.Nodes {
+				out := answer(i, 3)
+				if len(out.Instances) < 3 {
+					return false
+				}
+				for _, in := range out.Instances {
+					if !in.RTTMeasured && in.Node != string(n.Name) {
+						return false
+					}
+				}
+			}
+			return true
+		}
 
 		begin := time.Now()
-		waitVirtual(t, "20 agents converge", 5*time.Minute, func() bool { return allAlive(c.Nodes) })
-		time.Sleep(3 * time.Minute) // let the coordinates settle, in virtual time
+		waitVirtual(t, "20 agents converge", 5*time.Minute, time.Second, func() bool { return allAlive(c.Nodes) })
+		settled := waitVirtual(t, "every agent confirms its best candidates", 5*time.Minute, time.Second, confirmed)
+		t.Logf("every agent had measured its three best candidates %v after convergence", settled)
 
 		live := func(j int) bool { return isInstance(j) }
 		best := func(i int, usable func(int) bool) int {
@@ -137,13 +160,9 @@ func TestNearestInstanceOverSimnetPlanetLab(t *testing.T) {
 
 		killed := mostVoted(live)
 		c.Nodes[killed].Kill()
-		start := time.Now()
 		gone := map[int]bool{killed: true}
-		for !answersOtherThan(killed, gone) {
-			require.Less(t, time.Since(start), time.Minute, "every agent stops answering the killed instance")
-			time.Sleep(100 * time.Millisecond) // virtual time
-		}
-		afterKill := time.Since(start)
+		afterKill := waitVirtual(t, "every agent stops answering the killed instance", time.Minute, 100*time.Millisecond,
+			func() bool { return answersOtherThan(killed, gone) })
 		t.Logf("node %d (nearest for %d agents) killed: every agent answers another instance after %v", killed, votes[killed], afterKill)
 		assert.LessOrEqual(t, afterKill, 10*time.Second, "issue 6: another instance within 10 s of a kill")
 
@@ -154,12 +173,8 @@ func TestNearestInstanceOverSimnetPlanetLab(t *testing.T) {
 		req.Host = "127.0.0.1:7947"
 		apis[failed].ServeHTTP(rec, req)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		start = time.Now()
-		for !answersOtherThan(failed, gone) {
-			require.Less(t, time.Since(start), time.Minute, "every agent stops answering the failed instance")
-			time.Sleep(100 * time.Millisecond) // virtual time
-		}
-		afterFail := time.Since(start)
+		afterFail := waitVirtual(t, "every agent stops answering the failed instance", time.Minute, 100*time.Millisecond,
+			func() bool { return answersOtherThan(failed, gone) })
 		t.Logf("node %d's check failed: every agent answers another instance after %v", failed, afterFail)
 		assert.LessOrEqual(t, afterFail, 3*time.Second, "issue 6: another instance within 3 s of a failed check")
 	})

@@ -32,7 +32,7 @@ func TestFiftyNodesOverSimnetEstimatePlanetLabRTTs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, stop := startSimnetCluster(t, m, host, daemon.ClusterConfig{Nodes: nodes, Datacenters: 1, NoAPI: true})
 		defer stop()
-		converged := waitVirtual(t, "50 agents converge", 5*time.Minute, func() bool { return allAlive(c.Nodes) })
+		converged := waitVirtual(t, "50 agents converge", 5*time.Minute, time.Second, func() bool { return allAlive(c.Nodes) })
 		t.Logf("converged after %v of virtual time", converged.Round(time.Second))
 		time.Sleep(5 * time.Minute) // let the coordinates settle, in virtual time
 

@@ -44,14 +44,16 @@ func startSimnetCluster(t *testing.T, m *netem.RTTMatrix, host func(i int) int, 
 	}
 }
 
-// waitVirtual polls cond every second of the bubble's virtual time until
-// it holds, failing once limit has passed.
-func waitVirtual(t *testing.T, what string, limit time.Duration, cond func() bool) time.Duration {
+// waitVirtual checks cond every step of the bubble's virtual time until
+// it holds, failing once limit has passed, and returns how long it took.
+func waitVirtual(t *testing.T, what string, limit, step time.Duration, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
+	tick := time.NewTicker(step)
+	defer tick.Stop()
 	for !cond() {
 		require.Less(t, time.Since(start), limit, what)
-		time.Sleep(time.Second) // virtual time: the bubble's clock
+		<-tick.C // the virtual clock moves on once every goroutine waits
 	}
 	return time.Since(start)
 }
