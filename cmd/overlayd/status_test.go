@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -19,20 +18,8 @@ import (
 // fakeAgent serves the API over a fake backend on a loopback port until
 // the test ends, and returns the backend and the API's address.
 func fakeAgent(t *testing.T) (*apitest.Backend, string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	env, err := apitest.NewEnv(ctx, apitest.Config{}, services.Config{Clock: clock.NewFake(time.Unix(0, 0))}, api.Config{})
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- env.Server.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-served)
-		require.NoError(t, <-env.Done)
-	})
-	return env.Backend, ln.Addr().String()
+	env, addr := apitest.Serve(t, apitest.Config{}, services.Config{Clock: clock.NewFake(time.Unix(0, 0))}, api.Config{})
+	return env.Backend, addr
 }
 
 // runCommand runs overlayd with args in this process.

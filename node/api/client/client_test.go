@@ -21,21 +21,8 @@ import (
 // serve runs an API server with token on a loopback port until the test
 // ends, through Server.Serve.
 func serve(t *testing.T, token string) (*apitest.Env, string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	env, err := apitest.NewEnv(ctx, apitest.Config{Catalog: catalog.Config{Dimensionality: 2}},
+	return apitest.Serve(t, apitest.Config{Catalog: catalog.Config{Dimensionality: 2}},
 		services.Config{Clock: clock.NewFake(time.Unix(0, 0))}, api.Config{Token: token})
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- env.Server.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-served)
-		require.NoError(t, <-env.Done)
-	})
-	return env, ln.Addr().String()
 }
 
 func coord(x, y float64) *vivaldi.Coordinate { return &vivaldi.Coordinate{Vec: []float64{x, y}} }
