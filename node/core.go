@@ -35,6 +35,9 @@ type Core struct {
 	// and sentAt when that broadcast went out.
 	sentCoord vivaldi.Coordinate
 	sentAt    time.Time
+	// placed is set once a record with a settled coordinate has gone out;
+	// see placeCoordinate.
+	placed bool
 	// lastRevivalSync is when a revived member last triggered anti-entropy.
 	lastRevivalSync time.Time
 	// typicalRTT is a moving average of the RTTs this node's probes measure.
@@ -169,6 +172,9 @@ func (c *Core) Tick(now time.Time) {
 	c.sw.Tick(now)
 	c.cat.Expire(now)
 	c.rtts.expire(now)
+	if !c.placed {
+		c.placeCoordinate(now)
+	}
 	if c.due(now, &c.nextCoordinate, c.cfg.CoordinateInterval) {
 		c.maybeBroadcastCoordinate(now)
 	}

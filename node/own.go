@@ -58,8 +58,7 @@ func (c *Core) broadcast(now time.Time, msg overlay.Message) {
 // has passed; see DefaultCoordinateBudget.
 func (c *Core) maybeBroadcastCoordinate(now time.Time) {
 	moved := c.viv.Coordinate().DistanceTo(c.sentCoord)
-	routine := max(c.cfg.CoordinateMove, time.Duration(c.cfg.CoordinateMoveRatio*float64(c.typicalRTT)))
-	if moved <= routine {
+	if moved <= c.routineMove() {
 		return
 	}
 	wait := c.cfg.CoordinateInterval
@@ -70,6 +69,29 @@ func (c *Core) maybeBroadcastCoordinate(now time.Time) {
 	if now.Sub(c.sentAt) >= wait {
 		_ = c.publishOwnRecord(now) // the own record is valid by construction
 	}
+}
+
+// placeCoordinate broadcasts the own record as soon as the coordinate
+// has first moved far from the one last sent: by more than half the
+// typical RTT, what maybeBroadcastCoordinate calls a large move, with an
+// error estimate below the sent one's. The record sent at join holds the
+// origin with the maximum error; without this, other members would place
+// a new node there until the next maybeBroadcastCoordinate, up to two
+// CoordinateIntervals later. Later large moves wait for that.
+func (c *Core) placeCoordinate(now time.Time) {
+	coord := c.viv.Coordinate()
+	moved := coord.DistanceTo(c.sentCoord)
+	if coord.Error >= c.sentCoord.Error || moved <= c.routineMove() || moved <= c.typicalRTT/2 {
+		return
+	}
+	c.placed = true
+	_ = c.publishOwnRecord(now) // the own record is valid by construction
+}
+
+// routineMove is how far the coordinate may move before it is worth
+// re-broadcasting; see DefaultCoordinateMove.
+func (c *Core) routineMove() time.Duration {
+	return max(c.cfg.CoordinateMove, time.Duration(c.cfg.CoordinateMoveRatio*float64(c.typicalRTT)))
 }
 
 // onProbe feeds a probe's RTT and the peer's coordinate to Vivaldi.
