@@ -49,12 +49,13 @@ type Core struct {
 	// sample is the outstanding coordinate sample, if any.
 	sample    *sampleRequest
 	sampleSeq uint32
-	// rtts are the RTTs measured directly; targetTurn and targetCursor
-	// pick the coordinate samples that confirm nearest answers
+	// rtts are the RTTs measured directly; targetTurn, targetCursor and
+	// unanswered pick the coordinate samples that confirm nearest answers
 	// (measured_target.go).
 	rtts         rttCache
 	targetTurn   bool
 	targetCursor string
+	unanswered   map[overlay.NodeID]time.Time
 
 	out   Ready
 	stats Stats
@@ -66,7 +67,7 @@ func New(now time.Time, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge)}
+	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge), unanswered: map[overlay.NodeID]time.Time{}}
 	var err error
 	if c.codec, err = NewCodec(); err != nil {
 		return nil, err

@@ -32,7 +32,8 @@ func (c *Core) sampleTarget(now time.Time) (overlay.Peer, bool) {
 // nearestCandidate returns a member to measure: one of the first
 // NearestCandidates instances of a service in this node's datacenter (or
 // the one it fails over to), ranked as queries rank them, whose measured
-// RTT is missing or older than half of MeasuredRTTMaxAge. The services are
+// RTT is missing or older than half of MeasuredRTTMaxAge, and which has not
+// left a targeted sample unanswered within that time. The services are
 // taken in turn, from the one after the last looked at, maxServicesPerTarget
 // at most.
 func (c *Core) nearestCandidate(now time.Time) (overlay.Peer, bool) {
@@ -57,8 +58,31 @@ func (c *Core) nearestCandidate(now time.Time) (overlay.Peer, bool) {
 			if m, ok := measured.Get(in.Member.ID); ok && now.Sub(m.At) < c.cfg.MeasuredRTTMaxAge/2 {
 				continue
 			}
+			if c.backingOff(now, in.Member.ID) {
+				continue
+			}
 			return in.Member, true
 		}
 	}
 	return overlay.Peer{}, false
+}
+
+// backOff records that member left a targeted sample unanswered. It is
+// not targeted again for half of MeasuredRTTMaxAge, the age at which a
+// measured candidate is refreshed, so one unreachable candidate cannot
+// take every targeted turn. Expired entries go at each call, which bounds
+// the map by the targeted samples in that time.
+func (c *Core) backOff(now time.Time, member overlay.NodeID) {
+	for id := range c.unanswered {
+		if !c.backingOff(now, id) {
+			delete(c.unanswered, id)
+		}
+	}
+	c.unanswered[member] = now
+}
+
+// backingOff reports whether member is backed off at now.
+func (c *Core) backingOff(now time.Time, member overlay.NodeID) bool {
+	at, ok := c.unanswered[member]
+	return ok && now.Sub(at) < c.cfg.MeasuredRTTMaxAge/2
 }

@@ -166,6 +166,26 @@ func TestTargetedSamplesAlternateWithRandomOnes(t *testing.T) {
 	assert.Equal(t, uint64(2), c.Stats().TargetedSamples)
 }
 
+// TestUnansweredCandidateIsBackedOff: a candidate that leaves a targeted
+// sample unanswered gives its turns to the next one until a measured
+// candidate would be refreshed.
+func TestUnansweredCandidateIsBackedOff(t *testing.T) {
+	c := candidateCore(t)
+	targets := func(from time.Time) []overlay.NodeID {
+		var got []overlay.NodeID
+		for i := range 4 { // targeted and random samples alternate; none is answered
+			c.requestSample(from.Add(time.Duration(i) * sampleTimeout))
+			if c.sample.targeted {
+				got = append(got, c.sample.peer.ID)
+			}
+		}
+		return got
+	}
+	assert.Equal(t, []overlay.NodeID{"w1", "w2"}, targets(t0), "w1 did not answer: w2 is measured next")
+	assert.Equal(t, []overlay.NodeID{"w3", "w1"}, targets(t0.Add(DefaultMeasuredRTTMaxAge/2)),
+		"w2 is still backed off; w1's back-off is over")
+}
+
 // TestCoreMeasuresItsProbes: the RTT of a SWIM probe is measured, as the
 // coordinate samples' are (TestSampleMeasuresTheExchangeAfterTheWarmUp).
 func TestCoreMeasuresItsProbes(t *testing.T) {
