@@ -19,11 +19,12 @@ func localService(st *services.ServiceStatus) catalog.Service {
 	}
 }
 
-// readBody reads a request body within MaxBodyBytes.
-func readBody(r *http.Request) ([]byte, error) {
+// readBody reads a request body within MaxBodyBytes; a 413 is counted.
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
+		s.refused.bodyTooLarge.Add(1)
 		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Field: "body", Message: "the body exceeds " + itoa(tooBig.Limit) + " bytes"}
 	}
 	if err != nil {
@@ -63,7 +64,7 @@ func (s *Server) registerService(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	body, err := readBody(r)
+	body, err := s.readBody(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -118,7 +119,7 @@ type checkUpdateJSON struct {
 
 // PUT /v1/agent/check/update/:id with {"Status": "passing", "Output": "…"}
 func (s *Server) checkUpdate(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	body, err := s.readBody(r)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -38,6 +38,9 @@ type Manager struct {
 	results chan checkResult
 	done    chan struct{}
 	started atomic.Bool
+	// overLimit counts the registrations refused at MaxServices or
+	// MaxChecks.
+	overLimit atomic.Uint64
 
 	view     atomic.Pointer[View]
 	notifier Notifier
@@ -251,8 +254,12 @@ func (m *Manager) register(ctx context.Context, def Definition) error {
 			return fieldErrorf(index("Checks", i)+".CheckID", "%q is already a check of service %q", c.ID, other.instance.def.ID)
 		}
 	}
-	now := m.cfg.Clock.Now()
 	old := m.services[def.ID]
+	if err := m.checkLimits(def, old); err != nil {
+		m.overLimit.Add(1)
+		return err
+	}
+	now := m.cfg.Clock.Now()
 	in := &instance{def: def}
 	for _, cd := range def.Checks {
 		c := &checkState{def: cd, instance: in, status: cd.Status, reportedAt: now, ttlDeadline: now.Add(cd.TTL)}
