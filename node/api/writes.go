@@ -34,7 +34,8 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 }
 
 // writeErrorFor maps the errors of a write: a refused definition or
-// record is the client's mistake, the rest the agent's.
+// record is the client's mistake, the rest the agent's; a data directory
+// that refused the change is a 507.
 func writeErrorFor(w http.ResponseWriter, err error) {
 	var fe *services.FieldError
 	switch {
@@ -46,6 +47,8 @@ func writeErrorFor(w http.ResponseWriter, err error) {
 		writeError(w, notFound("CheckID", "%v", err))
 	case errors.Is(err, services.ErrNotTTL):
 		writeError(w, badRequest("CheckID", "%v", err))
+	case errors.Is(err, services.ErrNotSaved):
+		writeError(w, &Error{Status: http.StatusInsufficientStorage, Message: err.Error() + "; nothing was changed"})
 	default:
 		writeError(w, err)
 	}
