@@ -22,9 +22,9 @@ import (
 const faultNodes = 8
 
 // converge starts the cluster and waits until it agrees.
-func converge(t *testing.T, spares, extras int, dataDir string) (*faultCluster, func()) {
+func converge(t *testing.T, spares, extras int, edit func(*daemon.ClusterConfig)) (*faultCluster, func()) {
 	t.Helper()
-	fc, stop := startFaultCluster(t, faultNodes, spares, extras, dataDir)
+	fc, stop := startFaultCluster(t, faultNodes, spares, extras, edit)
 	waitVirtual(t, "the cluster converges", 2*time.Minute, 100*time.Millisecond, fc.agreed)
 	return fc, stop
 }
@@ -32,7 +32,7 @@ func converge(t *testing.T, spares, extras int, dataDir string) (*faultCluster, 
 func TestFaultPacketLossOnEveryLink(t *testing.T) {
 	skipHeavy(t)
 	synctest.Test(t, func(t *testing.T) {
-		fc, stop := converge(t, 0, 0, "")
+		fc, stop := converge(t, 0, 0, nil)
 		defer stop()
 		fc.net.setLoss(0.2)
 		time.Sleep(time.Minute)
@@ -44,7 +44,7 @@ func TestFaultPacketLossOnEveryLink(t *testing.T) {
 func TestFaultOneWayPartition(t *testing.T) {
 	skipHeavy(t)
 	synctest.Test(t, func(t *testing.T) {
-		fc, stop := converge(t, 0, 0, "")
+		fc, stop := converge(t, 0, 0, nil)
 		defer stop()
 		const victim = 3
 		fc.fault(fc.Nodes[victim].Name)
@@ -64,7 +64,7 @@ func TestFaultOneWayPartition(t *testing.T) {
 func TestFaultNodePausedForTenSeconds(t *testing.T) {
 	skipHeavy(t)
 	synctest.Test(t, func(t *testing.T) {
-		fc, stop := converge(t, 0, 0, "")
+		fc, stop := converge(t, 0, 0, nil)
 		defer stop()
 		const victim = 5
 		fc.fault(fc.Nodes[victim].Name)
@@ -79,7 +79,8 @@ func TestFaultCrashRestartLoop(t *testing.T) {
 	skipHeavy(t)
 	synctest.Test(t, func(t *testing.T) {
 		const restarts = 12 // every 5 s for a minute
-		fc, stop := converge(t, restarts, 0, t.TempDir())
+		dataDir := t.TempDir()
+		fc, stop := converge(t, restarts, 0, func(c *daemon.ClusterConfig) { c.DataDir = dataDir })
 		defer stop()
 		const victim = 2
 		fc.fault(fc.Nodes[victim].Name)
@@ -87,9 +88,7 @@ func TestFaultCrashRestartLoop(t *testing.T) {
 		ctx := context.Background()
 		for range restarts {
 			time.Sleep(5 * time.Second)
-			fc.mu.Lock()
-			err := fc.Restart(ctx, victim)
-			fc.mu.Unlock()
+			err := fc.restart(ctx, victim)
 			require.NoError(t, err)
 		}
 		fc.recover(t, "crash-restart every 5 s for 60 s")
@@ -100,7 +99,7 @@ func TestFaultCrashRestartLoop(t *testing.T) {
 func TestFaultMemberWithAWrongCACertificateIsRefused(t *testing.T) {
 	skipHeavy(t)
 	synctest.Test(t, func(t *testing.T) {
-		fc, stop := converge(t, 0, 1, "")
+		fc, stop := converge(t, 0, 1, nil)
 		defer stop()
 		otherCA, err := overlay.NewThrowawayCA()
 		require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -113,15 +114,18 @@ type faultCluster struct {
 
 	mu         sync.Mutex
 	falseDeath map[overlay.NodeID]bool
+	// live is what watchDeaths reads: Nodes as of the last restart.
+	live []*daemon.ClusterNode
 }
 
 // faultLinkLatency is the one-way delay of every link: a LAN.
 const faultLinkLatency = 500 * time.Microsecond
 
 // startFaultCluster starts nodes agents with spares extra endpoints per
-// node for restarts and extras endpoints for outsiders. It must run inside
+// node for restarts and extras endpoints for outsiders, its configuration
+// adjusted by edit if set. It must run inside
 // a testing/synctest bubble; stop ends the agents and the network.
-func startFaultCluster(t *testing.T, nodes, spares, extras int, dataDir string) (fc *faultCluster, stop func()) {
+func startFaultCluster(t *testing.T, nodes, spares, extras int, edit func(*daemon.ClusterConfig)) (fc *faultCluster, stop func()) {
 	t.Helper()
 	fr := newFaultRouter(uint64(nodes))
 	sn := &simnet.Simnet{Router: fr}
@@ -142,8 +146,8 @@ func startFaultCluster(t *testing.T, nodes, spares, extras int, dataDir string) 
 	require.NoError(t, sn.Start())
 	var poolMu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
-	c, err := daemon.StartCluster(ctx, daemon.ClusterConfig{
-		Nodes: nodes, Datacenters: 1, NoAPI: true, DataDir: dataDir,
+	cfg := daemon.ClusterConfig{
+		Nodes: nodes, Datacenters: 1, NoAPI: true,
 		Services: func(i int) []services.Definition {
 			return []services.Definition{{ID: fmt.Sprintf("svc-%d", i), Name: "svc", Port: 8000 + i}}
 		},
@@ -157,9 +161,14 @@ func startFaultCluster(t *testing.T, nodes, spares, extras int, dataDir string) 
 			pools[i] = pools[i][1:]
 			return conn, nil
 		},
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := daemon.StartCluster(ctx, cfg)
 	require.NoError(t, err)
 	fc.Cluster = c
+	fc.live = slices.Clone(c.Nodes)
 	watch, endWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
 	go func() {
@@ -190,7 +199,7 @@ func (fc *faultCluster) watchDeaths(ctx context.Context) {
 		case <-tick.C:
 		}
 		fc.mu.Lock()
-		for _, n := range fc.Nodes {
+		for _, n := range fc.live {
 			if fc.faulted[n.Name] {
 				continue
 			}
@@ -202,6 +211,17 @@ func (fc *faultCluster) watchDeaths(ctx context.Context) {
 		}
 		fc.mu.Unlock()
 	}
+}
+
+// restart crashes node i and starts it again, as Cluster.Restart does.
+func (fc *faultCluster) restart(ctx context.Context, i int) error {
+	if err := fc.Restart(ctx, i); err != nil {
+		return err
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	fc.live[i] = fc.Nodes[i]
+	return nil
 }
 
 // fault marks the nodes a scenario hurts on purpose.
