@@ -74,6 +74,15 @@ type Config struct {
 	// negative value disables it, as in the paper.
 	AnnounceWindow time.Duration
 
+	// MaxPayloadBytes bounds a broadcast's payload, sent or received.
+	// Default 768 KiB: room for a catalog record at its largest (half a
+	// frame, node/catalog) and its envelope, inside one
+	// overlay.DefaultMaxFrameBytes frame with the GOSSIP around it. A
+	// larger payload is not broadcast ([Node.Broadcast] returns the zero
+	// ID) and a received GOSSIP carrying one is dropped; both are counted
+	// in [Stats].
+	MaxPayloadBytes int
+
 	// MaxCacheEntries bounds the number of cached payloads. Default 10000
 	// (about 300 messages/s sustained over CacheTTL).
 	MaxCacheEntries int
@@ -150,6 +159,7 @@ const (
 	DefaultSecondGraftTimeout    = 250 * time.Millisecond
 	DefaultMaxIHaveEntries       = 256
 	DefaultCacheTTL              = 30 * time.Second
+	DefaultMaxPayloadBytes       = 3 * overlay.DefaultMaxFrameBytes / 4
 	DefaultMaxCacheEntries       = 10000
 	DefaultMaxCacheBytes         = 32 << 20
 	DefaultMaxMissing            = 10000
@@ -172,6 +182,7 @@ func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.MaxIHaveEntries, DefaultMaxIHaveEntries)
 	overlay.SetDefault(&c.CacheTTL, DefaultCacheTTL)
 	overlay.SetDefault(&c.AnnounceWindow, DefaultAnnounceWindow)
+	overlay.SetDefault(&c.MaxPayloadBytes, DefaultMaxPayloadBytes)
 	overlay.SetDefault(&c.MaxCacheEntries, DefaultMaxCacheEntries)
 	overlay.SetDefault(&c.MaxCacheBytes, DefaultMaxCacheBytes)
 	overlay.SetDefault(&c.SeenTTL, defaultSeenTTLFactor*c.CacheTTL)
@@ -214,6 +225,7 @@ func (c Config) Validate() error {
 		value int
 	}{
 		{"MaxIHaveEntries", c.MaxIHaveEntries},
+		{"MaxPayloadBytes", c.MaxPayloadBytes},
 		{"MaxCacheEntries", c.MaxCacheEntries},
 		{"MaxCacheBytes", c.MaxCacheBytes},
 		{"MaxSeenEntries", c.MaxSeenEntries},
@@ -230,6 +242,8 @@ func (c Config) Validate() error {
 	case c.MaxIHaveEntries > overlay.DefaultMaxArrayElements:
 		return fmt.Errorf("%w: MaxIHaveEntries is %d, above the codec's array limit %d",
 			ErrInvalidConfig, c.MaxIHaveEntries, overlay.DefaultMaxArrayElements)
+	case c.MaxPayloadBytes > overlay.DefaultMaxFrameBytes:
+		return fmt.Errorf("%w: MaxPayloadBytes is %d, above the frame limit %d", ErrInvalidConfig, c.MaxPayloadBytes, overlay.DefaultMaxFrameBytes)
 	case c.CacheTTL <= c.GraftTimeout+c.SecondGraftTimeout:
 		return fmt.Errorf("%w: CacheTTL %v must exceed GraftTimeout+SecondGraftTimeout (%v), or GRAFTs cannot be answered",
 			ErrInvalidConfig, c.CacheTTL, c.GraftTimeout+c.SecondGraftTimeout)

@@ -19,6 +19,10 @@ func (n *Node) onGossip(now time.Time, from overlay.NodeID, g Gossip) {
 		n.stats.Malformed++
 		return
 	}
+	if len(g.Payload) > n.cfg.MaxPayloadBytes {
+		n.stats.OversizeGossips++
+		return
+	}
 	nb, isNeighbor := n.peers.get(from)
 	if !isNeighbor {
 		n.stats.NotNeighbor++
