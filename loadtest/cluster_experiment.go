@@ -68,7 +68,7 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.n, "n", p.n, "agents")
 	fs.IntVar(&p.seeds, "seeds", p.seeds, "seed agents the others join through")
 	fs.IntVar(&p.dcs, "dcs", p.dcs, "datacenters, assigned round-robin")
-	fs.StringVar(&p.scenario, "scenario", p.scenario, "bootstrap, crash, partition, churn, broadcast or query")
+	fs.StringVar(&p.scenario, "scenario", p.scenario, "bootstrap, crash, partition, churn, broadcast or query; or several, comma-separated, run in turn after one bootstrap (crash leaves its victims dead for those after it)")
 	fs.StringVar(&p.netSpec, "net", p.netSpec, "loopback, or matrix:FILE (an all-pairs RTT matrix in ms, e.g. loadtest/data/planetlab490/rtt_ms.tsv)")
 	fs.Uint64Var(&p.seed, "seed", p.seed, "random seed of the scenario's choices (the agents' own randomness is not seeded)")
 	fs.DurationVar(&p.steady, "steady", p.steady, "steady-state window after the bootstrap, over which traffic, CPU and false positives are measured")
@@ -104,8 +104,10 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 }
 
 func (p *clusterParams) check() error {
-	if _, ok := clusterScenarios[p.scenario]; !ok {
-		return fmt.Errorf("-scenario %q: want bootstrap, crash, partition, churn, broadcast or query", p.scenario)
+	for _, name := range strings.Split(p.scenario, ",") {
+		if _, ok := clusterScenarios[name]; !ok {
+			return fmt.Errorf("-scenario %q: want bootstrap, crash, partition, churn, broadcast or query, or a list of them", p.scenario)
+		}
 	}
 	switch kind, file, _ := strings.Cut(p.netSpec, ":"); kind {
 	case "loopback":
@@ -178,13 +180,15 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	sampled := make(chan struct{})
 	go func() { r.s.run(sampleCtx); close(sampled) }()
 
-	res.ConvergeS = waitUntil(ctx, r.began, 100*time.Millisecond, func() bool { return f.allSeeAlive(p.n) })
+	res.ConvergeS = waitUntil(ctx, r.began, 100*time.Millisecond, func() bool { return f.allSeeAlive() })
 	fmt.Fprintf(progress, "bootstrap: every catalog shows all %d alive after %s (starting the agents took %.1f s)\n",
 		p.n, secondsText(res.ConvergeS), res.StartS)
 	if res.ConvergeS != nil {
 		r.steadyWindow()
-		if err := clusterScenarios[p.scenario](r); err != nil {
-			return nil, err
+		for _, name := range strings.Split(p.scenario, ",") {
+			if err := clusterScenarios[name](r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	stopSampling()
@@ -229,6 +233,6 @@ func (r *clusterRun) steadyWindow() {
 		MsgsPerAgentS:  float64(f.messagesSent()-msgs0) / secs,
 		CPUmsPerAgentS: (cpuSeconds() - cpu0) * 1000 / secs,
 		FalseDeaths:    f.deathsDeclared() - deaths0,
-		AllAliveAtEnd:  f.allSeeAlive(r.p.n),
+		AllAliveAtEnd:  f.allSeeAlive(),
 	}
 }

@@ -90,11 +90,12 @@ func (f *fleet) stats() []node.AgentStats {
 	return out
 }
 
-// allSeeAlive reports whether every live agent's catalog shows want
-// members, all alive.
-func (f *fleet) allSeeAlive(want int) bool {
-	for _, s := range f.stats() {
-		if s.Members.Alive != want || s.Members.Total() != want {
+// allSeeAlive reports whether every live agent's catalog shows every live
+// agent alive (and so, at most the crashed ones otherwise).
+func (f *fleet) allSeeAlive() bool {
+	st := f.stats()
+	for _, s := range st {
+		if s.Members.Alive != len(st) {
 			return false
 		}
 	}
