@@ -137,6 +137,31 @@ func (f *fleet) messagesSent() uint64 {
 	return n
 }
 
+// transportTrouble sums what the live agents' transports refused or
+// dropped: connections refused by reason, Retries demanded, messages
+// dropped at a peer's rate or from a full send queue.
+func (f *fleet) transportTrouble() map[string]uint64 {
+	_, nodes := f.nodes()
+	out := map[string]uint64{}
+	for _, n := range nodes {
+		s := n.Transport().Stats()
+		for reason, k := range s.Refused {
+			out["refused_"+reason.String()] += k
+		}
+		out["retries_demanded"] += s.RetriesDemanded
+		out["rate_limited"] += s.RateLimited
+		for _, k := range s.QueueDrops {
+			out["queue_drops"] += k
+		}
+	}
+	for k, v := range out {
+		if v == 0 {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
 // deathsDeclared sums the dead verdicts the live agents declared.
 func (f *fleet) deathsDeclared() uint64 {
 	var n uint64

@@ -26,11 +26,13 @@ type clusterResult struct {
 
 	// CPUSecondsPerAgentS is the process's CPU time over the whole run,
 	// the harness's polling included, per agent per second.
-	CPUSecondsPerAgentS float64  `json:"cpu_s_per_agent_s"`
-	PeakRSSMB           float64  `json:"peak_rss_mb"`
-	Seconds             float64  `json:"seconds"`
-	TimedOut            bool     `json:"timed_out"`
-	Samples             []sample `json:"-"`
+	CPUSecondsPerAgentS float64 `json:"cpu_s_per_agent_s"`
+	PeakRSSMB           float64 `json:"peak_rss_mb"`
+	// Transport sums what the transports refused or dropped, over the run.
+	Transport map[string]uint64 `json:"transport,omitempty"`
+	Seconds   float64           `json:"seconds"`
+	TimedOut  bool              `json:"timed_out"`
+	Samples   []sample          `json:"-"`
 }
 
 // steadyFigures are the steady window's, per agent per second.
@@ -145,6 +147,7 @@ func printClusterReport(w io.Writer, r *clusterResult) {
 		row("query: latency p50 / p99", "%.2f / %.2f ms (%d errors)", q.P50ms, q.P99ms, q.Errors)
 	}
 	row("CPU per agent over the run (harness included)", "%.3f ms/s", r.CPUSecondsPerAgentS*1000)
+	row("transports refused or dropped (whole run)", "%v", r.Transport)
 	row("peak RSS", "%.0f MB (%.1f MB per agent)", r.PeakRSSMB, r.PeakRSSMB/float64(r.N))
 	row("run", "%.1f s%s", r.Seconds, map[bool]string{true: ", stopped at -timeout"}[r.TimedOut])
 }
