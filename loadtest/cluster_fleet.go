@@ -162,11 +162,15 @@ func (f *fleet) transportTrouble() map[string]uint64 {
 	return out
 }
 
-// deathsDeclared sums the dead verdicts the live agents declared.
-func (f *fleet) deathsDeclared() uint64 {
+// deathsDeclared sums the dead verdicts the live agents declared, but for
+// those in except (restarted, their counters began again).
+func (f *fleet) deathsDeclared(except ...int) uint64 {
+	idx, nodes := f.nodes()
 	var n uint64
-	for _, s := range f.stats() {
-		n += s.Protocols.SWIM.DeadDeclared
+	for k, a := range nodes {
+		if !slices.Contains(except, idx[k]) {
+			n += a.Agent().Stats().Protocols.SWIM.DeadDeclared
+		}
 	}
 	return n
 }

@@ -70,10 +70,12 @@ type partitionFigures struct {
 }
 
 type churnRound struct {
-	Round          int      `json:"round"`
-	Restarted      int      `json:"restarted"`
-	BackS          *float64 `json:"back_s"`
-	DeathsDeclared uint64   `json:"deaths_declared"`
+	Round     int      `json:"round"`
+	Restarted int      `json:"restarted"`
+	BackS     *float64 `json:"back_s"`
+	// DeathsDeclared counts the dead verdicts of the agents not restarted,
+	// until all were back.
+	DeathsDeclared uint64 `json:"deaths_declared"`
 }
 
 type broadcastFigures struct {

@@ -123,7 +123,7 @@ func (r *clusterRun) churn() error {
 	for round := range r.p.churnRounds {
 		t0 := time.Now()
 		picked := r.pickNonSeeds(k)
-		deaths0 := r.f.deathsDeclared()
+		deaths0 := r.f.deathsDeclared(picked...)
 		if err := r.f.restart(picked); err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (r *clusterRun) churn() error {
 			}
 			return true
 		})
-		r.res.Churn = append(r.res.Churn, churnRound{Round: round + 1, Restarted: len(picked), BackS: back, DeathsDeclared: r.f.deathsDeclared() - deaths0})
+		r.res.Churn = append(r.res.Churn, churnRound{Round: round + 1, Restarted: len(picked), BackS: back, DeathsDeclared: r.f.deathsDeclared(picked...) - deaths0})
 		fmt.Fprintf(r.s.progress, "churn round %d: %d restarted, all alive at their new addresses after %s\n", round+1, len(picked), secondsText(back))
 		if back == nil || round == r.p.churnRounds-1 || !pause(r.ctx, time.Until(t0.Add(churnEvery))) {
 			return nil
