@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/daemon"
 	"github.com/overlayd/overlayd/node/services"
 	"github.com/overlayd/overlayd/overlay"
@@ -32,6 +33,7 @@ type clusterParams struct {
 	duration      time.Duration // broadcast, query: how long
 	conc          int           // query: concurrent clients
 	perAddress    int           // the transports' MaxConnectionsPerAddress
+	sampleEvery   time.Duration // the agents' coordinate sample interval; 0 keeps theirs
 	asJSON        bool
 	plotDir       string
 }
@@ -85,6 +87,8 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&p.conc, "c", p.conc, "query: concurrent API clients")
 	fs.IntVar(&p.perAddress, "per-address", p.perAddress, "inbound connections each agent takes from one IP address; every agent here shares 127.0.0.1,\n"+
 		"which no real deployment does, so the default lifts the transport's bound of 128 to its total (0 keeps 128)")
+	fs.DurationVar(&p.sampleEvery, "sample-interval", 0, "the agents' coordinate sample interval (node.Config.SampleInterval); 0 keeps the default, "+node.DefaultSampleInterval.String()+"\n"+
+		"(each sample of a member outside the active view opens a QUIC connection: a full TLS handshake)")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	fs.StringVar(&p.plotDir, "plot", "", "write SVG plots to this directory")
 	stop, err := parseFlags(fs, args)
@@ -134,6 +138,8 @@ func (p *clusterParams) check() error {
 		return fmt.Errorf("-churn wants a percentage in (0, 50], -rounds at least 1")
 	case p.rate <= 0 || p.rate > 1000 || p.conc < 1:
 		return fmt.Errorf("-rate wants (0, 1000], -c at least 1")
+	case p.sampleEvery < 0:
+		return fmt.Errorf("-sample-interval must not be negative")
 	case p.timeout <= 0 || p.steady < 0 || p.split <= 0 || p.duration <= 0:
 		return fmt.Errorf("-timeout, -split and -duration must be positive, -steady not negative")
 	}
@@ -160,6 +166,9 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	}
 	defer os.RemoveAll(dataDir)
 	res := &clusterResult{Scenario: p.scenario, N: p.n, Net: p.netSpec, Date: time.Now().UTC().Format(time.RFC3339)}
+	if p.sampleEvery > 0 {
+		res.SampleInterval = p.sampleEvery.String()
+	}
 	tap := newTapNet(p.n)
 	f := &fleet{tap: tap, ctx: ctx, up: make([]bool, p.n)}
 	r := &clusterRun{p: p, ctx: ctx, f: f, rng: rand.New(rand.NewPCG(p.seed, 7)), res: res, began: time.Now()}
@@ -170,6 +179,7 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 		Nodes: p.n, Datacenters: p.dcs, Seeds: p.seeds, Matrix: p.matrix, DataDir: dataDir,
 		Listen: tap.listen, Services: p.services,
 		TuneTransport: func(c *overlay.Config) { c.MaxConnectionsPerAddress = p.perAddress },
+		Tune:          func(c *node.AgentConfig) { c.Core.SampleInterval = p.sampleEvery },
 	}
 	c, err := daemon.StartCluster(ctx, cfg)
 	if err != nil {

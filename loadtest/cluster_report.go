@@ -12,6 +12,9 @@ type clusterResult struct {
 	N        int    `json:"n"`
 	Net      string `json:"net"`
 	Date     string `json:"date"`
+	// SampleInterval is the agents' coordinate sample interval, when
+	// -sample-interval changed it.
+	SampleInterval string `json:"sample_interval,omitempty"`
 	// StartS is how long starting every agent took; ConvergeS the time
 	// from the first start until every catalog showed all N alive.
 	StartS    float64  `json:"start_s"`
@@ -116,7 +119,11 @@ type queryFigures struct {
 }
 
 func printClusterReport(w io.Writer, r *clusterResult) {
-	fmt.Fprintf(w, "loadtest cluster: %d agents over QUIC, net %s, scenario %s, %s\n\n", r.N, r.Net, r.Scenario, r.Date)
+	fmt.Fprintf(w, "loadtest cluster: %d agents over QUIC, net %s, scenario %s, %s\n", r.N, r.Net, r.Scenario, r.Date)
+	if r.SampleInterval != "" {
+		fmt.Fprintf(w, "coordinate samples every %s\n", r.SampleInterval)
+	}
+	fmt.Fprintln(w)
 	row := func(what, value string, args ...any) { fmt.Fprintf(w, "%-62s %s\n", what, fmt.Sprintf(value, args...)) }
 	row("agents started", "%.1f s", r.StartS)
 	row(fmt.Sprintf("bootstrap: every catalog shows all %d alive", r.N), "%s", secondsText(r.ConvergeS))
