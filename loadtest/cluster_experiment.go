@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -155,10 +156,16 @@ type clusterRun struct {
 	rng   *rand.Rand
 	res   *clusterResult
 	began time.Time
+	codec *overlay.Codec
+	// bootTraffic is what the agents had sent when the bootstrap ended.
+	bootTraffic traffic
 }
 
 func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+	// ^C ends the run early, as the timeout does, with its report.
+	interrupted, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stopSignals()
+	ctx, cancel := context.WithTimeout(interrupted, p.timeout)
 	defer cancel()
 	dataDir, err := os.MkdirTemp("", "overlayd-cluster-")
 	if err != nil {
@@ -171,7 +178,11 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	}
 	tap := newTapNet(p.n)
 	f := &fleet{tap: tap, ctx: ctx, up: make([]bool, p.n)}
-	r := &clusterRun{p: p, ctx: ctx, f: f, rng: rand.New(rand.NewPCG(p.seed, 7)), res: res, began: time.Now()}
+	codec, err := newNamingCodec()
+	if err != nil {
+		return nil, err
+	}
+	r := &clusterRun{p: p, ctx: ctx, f: f, codec: codec, rng: rand.New(rand.NewPCG(p.seed, 7)), res: res, began: time.Now()}
 	r.s = &sampler{f: f, began: r.began, progress: progress, phase: "bootstrap"}
 
 	cpu0 := cpuSeconds()
@@ -197,6 +208,8 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	go func() { r.s.run(sampleCtx); close(sampled) }()
 
 	res.ConvergeS = waitUntil(ctx, r.began, 100*time.Millisecond, func() bool { return f.allSeeAlive() })
+	r.bootTraffic = f.trafficSent(r.codec)
+	res.BootstrapTraffic = r.bootTraffic.breakdown(time.Since(r.began).Seconds() * float64(p.n))[:min(topTraffic, len(r.bootTraffic))]
 	fmt.Fprintf(progress, "bootstrap: every catalog shows all %d alive after %s (starting the agents took %.1f s)\n",
 		p.n, secondsText(res.ConvergeS), res.StartS)
 	if res.ConvergeS != nil {
@@ -235,13 +248,14 @@ func (r *clusterRun) steadyWindow() {
 	}
 	r.s.setPhase("steady")
 	f := r.f
-	_, bytes0 := f.tap.totals()
-	pkts0, _ := f.tap.totals()
+	r.bootTraffic = f.trafficSent(r.codec)
+	pkts0, bytes0 := f.tap.totals()
 	msgs0, deaths0, cpu0, t0 := f.messagesSent(), f.deathsDeclared(), cpuSeconds(), time.Now()
 	if !pause(r.ctx, r.p.steady) {
 		return
 	}
 	pkts1, bytes1 := f.tap.totals()
+	kinds := f.trafficSent(r.codec).minus(r.bootTraffic)
 	secs := time.Since(t0).Seconds() * float64(r.p.n)
 	r.res.Steady = &steadyFigures{
 		WindowS:        r.p.steady.Seconds(),
@@ -252,4 +266,5 @@ func (r *clusterRun) steadyWindow() {
 		FalseDeaths:    f.deathsDeclared() - deaths0,
 		AllAliveAtEnd:  f.allSeeAlive(),
 	}
+	r.res.Steady.Traffic = kinds.breakdown(secs)[:min(topTraffic, len(kinds))]
 }

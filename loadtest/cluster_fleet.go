@@ -117,6 +117,18 @@ func (f *fleet) aliveSeen() (least, median, most int) {
 	return alive[0], alive[len(alive)/2], alive[len(alive)-1]
 }
 
+// isolated counts the live agents with no active peer.
+func (f *fleet) isolated() int {
+	_, nodes := f.nodes()
+	k := 0
+	for _, n := range nodes {
+		if len(n.Agent().View().Active) == 0 {
+			k++
+		}
+	}
+	return k
+}
+
 // sees reports whether observer's catalog holds member in status.
 func sees(observer *daemon.ClusterNode, member overlay.NodeID, status catalog.Status) bool {
 	r, ok := observer.Agent().View().Catalog.Get(member)

@@ -19,6 +19,9 @@ type clusterResult struct {
 	// from the first start until every catalog showed all N alive.
 	StartS    float64  `json:"start_s"`
 	ConvergeS *float64 `json:"converge_s"`
+	// BootstrapTraffic is what the transports sent until then, by kind,
+	// per agent per second, the most bytes first.
+	BootstrapTraffic []trafficShare `json:"bootstrap_traffic"`
 
 	Steady    *steadyFigures    `json:"steady,omitempty"`
 	Detection *detectFigures    `json:"detection,omitempty"`
@@ -49,6 +52,9 @@ type steadyFigures struct {
 	// agent had failed: every one a false positive.
 	FalseDeaths   uint64 `json:"false_deaths"`
 	AllAliveAtEnd bool   `json:"all_alive_at_end"`
+	// Traffic is the window's overlay messages by kind, the most bytes
+	// first.
+	Traffic []trafficShare `json:"traffic"`
 }
 
 type detectFigures struct {
@@ -159,4 +165,12 @@ func printClusterReport(w io.Writer, r *clusterResult) {
 	row("transports refused or dropped (whole run)", "%v", r.Transport)
 	row("peak RSS", "%.0f MB (%.1f MB per agent)", r.PeakRSSMB, r.PeakRSSMB/float64(r.N))
 	row("run", "%.1f s%s", r.Seconds, map[bool]string{true: ", stopped at -timeout"}[r.TimedOut])
+	if len(r.BootstrapTraffic) > 0 {
+		fmt.Fprintln(w)
+		printTraffic(w, "bootstrap by message, per agent", r.BootstrapTraffic)
+	}
+	if r.Steady != nil && len(r.Steady.Traffic) > 0 {
+		fmt.Fprintln(w)
+		printTraffic(w, "steady state by message, per agent", r.Steady.Traffic)
+	}
 }

@@ -17,6 +17,8 @@ type sample struct {
 	AliveLeast  int `json:"alive_least"`
 	AliveMedian int `json:"alive_median"`
 	AliveMost   int `json:"alive_most"`
+	// Isolated counts the live agents with no active peer.
+	Isolated int `json:"isolated"`
 	// BytesPerAgentS is the UDP payload sent per live agent per second
 	// since the sample before.
 	BytesPerAgentS float64 `json:"bytes_per_agent_s"`
@@ -58,18 +60,19 @@ func (s *sampler) run(ctx context.Context) {
 		now := time.Now()
 		_, bytes := s.f.tap.totals()
 		least, median, most := s.f.aliveSeen()
+		isolated := s.f.isolated()
 		live := max(s.f.live(), 1)
 		s.mu.Lock()
 		smp := sample{
-			T: now.Sub(s.began).Seconds(), AliveLeast: least, AliveMedian: median, AliveMost: most,
+			T: now.Sub(s.began).Seconds(), AliveLeast: least, AliveMedian: median, AliveMost: most, Isolated: isolated,
 			BytesPerAgentS: float64(bytes-lastBytes) / now.Sub(last).Seconds() / float64(live), Phase: s.phase,
 		}
 		s.samples = append(s.samples, smp)
 		s.mu.Unlock()
 		lastBytes, last = bytes, now
 		if k%progressEvery == 0 {
-			fmt.Fprintf(s.progress, "%5.0fs %-10s agents up %d, alive seen least/median/most %d/%d/%d, %.0f B/s per agent, cpu %.1f s, rss %.0f MB\n",
-				smp.T, smp.Phase, live, least, median, most, smp.BytesPerAgentS, cpuSeconds(), peakRSSMB())
+			fmt.Fprintf(s.progress, "%5.0fs %-10s agents up %d (%d with no active peer), alive seen least/median/most %d/%d/%d, %.0f B/s per agent, cpu %.1f s, rss %.0f MB\n",
+				smp.T, smp.Phase, live, isolated, least, median, most, smp.BytesPerAgentS, cpuSeconds(), peakRSSMB())
 		}
 	}
 }
