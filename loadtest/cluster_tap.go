@@ -82,6 +82,20 @@ func (t *tapNet) totals() (pkts, bytes uint64) {
 	return pkts, bytes
 }
 
+// sentSplit returns the mean UDP payload sent so far by the first k
+// agents (the seeds) and by the others.
+func (t *tapNet) sentSplit(k int) (first, rest float64) {
+	var a, b uint64
+	for i := range t.counts {
+		if i < k {
+			a += t.counts[i].sentBytes.Load()
+		} else {
+			b += t.counts[i].sentBytes.Load()
+		}
+	}
+	return float64(a) / float64(max(k, 1)), float64(b) / float64(max(len(t.counts)-k, 1))
+}
+
 func addrPort(a net.Addr) netip.AddrPort {
 	if u, ok := a.(*net.UDPAddr); ok {
 		return u.AddrPort()
