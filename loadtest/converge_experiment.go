@@ -332,7 +332,7 @@ func printConvReport(w io.Writer, r convResult) {
 	fmt.Fprintf(w, "%-52s %.0f B/s, %.2f msg/s\n", "steady state, sent per node", r.BytesPerNodeS, r.MsgsPerNodeS)
 	fmt.Fprintf(w, "%-52s %.2f/s\n", "steady state, own-record broadcasts in the cluster", r.RecordsPerS)
 	fmt.Fprintln(w)
-	printTraffic(w, r.Traffic)
+	printTraffic(w, "steady state by message, per node", r.Traffic)
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-52s %s\n", fmt.Sprintf("every survivor shows the %d crashed nodes dead", r.Crashed), secondsText(r.DeadConverge))
 	fmt.Fprintf(w, "%-52s %s\n", "after a 50/50 partition heals, every catalog agrees", secondsText(r.PartitionHeal))

@@ -68,8 +68,8 @@ func (t traffic) breakdown(nodeSeconds float64) []trafficShare {
 	return rows
 }
 
-func printTraffic(w io.Writer, rows []trafficShare) {
-	fmt.Fprintf(w, "%-40s %10s %10s %7s\n", "steady state by message, per node", "B/s", "msg/s", "bytes")
+func printTraffic(w io.Writer, title string, rows []trafficShare) {
+	fmt.Fprintf(w, "%-40s %10s %10s %7s\n", title, "B/s", "msg/s", "bytes")
 	for _, r := range rows {
 		fmt.Fprintf(w, "%-40s %10.1f %10.3f %6.1f%%\n", r.Kind, r.BytesPerNodeS, r.MsgsPerNodeS, 100*r.ByteShare)
 	}

@@ -22,6 +22,7 @@ var experiments = []experiment{
 	{"plumtree", "Plumtree broadcast trees: stable, churn, failures (SRDS 2007 §4); -latency FILE", runPlumtree},
 	{"converge", "full node.Cores: join, crash and partition convergence, bandwidth", runConverge},
 	{"swim", "full node.Cores: failure detection time and false positives", runSWIM},
+	{"cluster", "real agents over real QUIC in this process: bootstrap, crash, partition, churn, broadcast, query", runCluster},
 	{"vivaldi", "full node.Cores on an RTT matrix: coordinate error and nearest selection", runVivaldi},
 }
 

@@ -280,7 +280,10 @@ func (l *link) writeLoop() {
 				}
 			case !kept && now.Sub(lastSent) >= idleAfter && now.Sub(time.Unix(0, l.lastHeard.Load())) >= idleAfter:
 				t.mu.Lock()
-				if l.state == linkCurrent && !ps.keep && ps.queue.len() == 0 {
+				// The peer's state may have gone since the top of the loop
+				// (or never been there): nothing then keeps the link.
+				ps := t.peers[l.peer]
+				if l.state == linkCurrent && (ps == nil || !ps.keep && ps.queue.len() == 0) {
 					t.retireLocked(l, true)
 				}
 				t.mu.Unlock()
