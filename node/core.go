@@ -173,7 +173,7 @@ func (c *Core) Tick(now time.Time) {
 		c.maybeBroadcastCoordinate(now)
 	}
 	if c.due(now, &c.nextAntiEntropy, c.cfg.AntiEntropyInterval) {
-		c.startAntiEntropy()
+		c.startAntiEntropy(1)
 	}
 	if c.due(now, &c.nextSample, c.cfg.SampleInterval) {
 		c.requestSample(now)
