@@ -59,6 +59,10 @@ const (
 	// 1024 is far above what a node meets before ForgetPeer or eviction
 	// drops a departed peer, and costs well under a megabyte.
 	DefaultMaxPeers = 1024
+	// DefaultSmoothingWindow is the time constant, in updates, of the
+	// moving average a node shows (see [Node.Smoothed]); measured in
+	// loadtest/RESULTS.md (the vivaldi experiment, 2026-12-02).
+	DefaultSmoothingWindow = 32
 )
 
 // MaxRTT is the largest round-trip time [Node.Update] accepts; longer
@@ -70,6 +74,7 @@ const (
 	maxDimensionality    = 64
 	maxAdjustmentWindow  = 1 << 16
 	maxLatencyFilterSize = 64
+	maxSmoothingWindow   = 1 << 16
 )
 
 // Config configures a [Node]. The zero value of every field except Rand
@@ -128,11 +133,15 @@ type Config struct {
 	// MaxPeers bounds the peers with latency-filter state (default 1024).
 	// Past it, the peer updated least recently is forgotten.
 	MaxPeers int
+	// SmoothingWindow is the time constant, in updates, of the smoothed
+	// coordinate (default 32). At most 2^16; 1 smooths nothing.
+	SmoothingWindow int
 }
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.Dimensionality, DefaultDimensionality)
+	overlay.SetDefault(&c.SmoothingWindow, DefaultSmoothingWindow)
 	overlay.SetDefault(&c.VivaldiErrorMax, DefaultVivaldiErrorMax)
 	overlay.SetDefault(&c.VivaldiCE, DefaultVivaldiCE)
 	overlay.SetDefault(&c.VivaldiCC, DefaultVivaldiCC)
@@ -168,6 +177,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: negative GravityRho %v", ErrInvalidConfig, c.GravityRho)
 	case c.MaxPeers < 1:
 		return fmt.Errorf("%w: MaxPeers %d < 1", ErrInvalidConfig, c.MaxPeers)
+	case c.SmoothingWindow < 1 || c.SmoothingWindow > maxSmoothingWindow:
+		return fmt.Errorf("%w: SmoothingWindow %d outside 1..%d", ErrInvalidConfig, c.SmoothingWindow, maxSmoothingWindow)
 	}
 	return nil
 }
