@@ -50,6 +50,7 @@ type Core struct {
 	// pick the coordinate samples that confirm nearest answers
 	// (measured_target.go).
 	rtts         rttCache
+	probeSamples probeSampler
 	targetTurn   bool
 	targetCursor string
 
@@ -63,7 +64,8 @@ func New(now time.Time, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge)}
+	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
+		probeSamples: newProbeSampler(cfg.ProbeSampleInterval)}
 	var err error
 	if c.codec, err = NewCodec(); err != nil {
 		return nil, err

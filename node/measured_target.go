@@ -47,7 +47,7 @@ func (c *Core) nearestCandidate(now time.Time) (overlay.Peer, bool) {
 		name := names[(start+k)%len(names)]
 		c.targetCursor = name
 		res := snap.Nearest(catalog.Query{
-			Service: name, FromDatacenter: c.cfg.Datacenter, From: c.viv.Coordinate(),
+			Service: name, FromDatacenter: c.cfg.Datacenter, From: c.viv.Smoothed(),
 			N: c.cfg.NearestCandidates, Measured: measured.Lookup,
 		})
 		for _, in := range res.Instances {

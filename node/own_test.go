@@ -1,0 +1,42 @@
+package node
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/overlayd/overlayd/vivaldi"
+)
+
+func TestCoordinatePolicy(t *testing.T) {
+	p := coordinatePolicy{threshold: 10 * time.Millisecond, members: 1000, budget: 0.2, interval: time.Minute}
+	ms := func(v float64) float64 { return v / 1000 }
+	sent := vivaldi.Coordinate{Vec: []float64{ms(50), 0}, Height: ms(40), Adjustment: ms(-5), Error: 0.2}
+	at := func(x float64, err float64) vivaldi.Coordinate {
+		c := sent
+		c.Vec = []float64{ms(50 + x), 0}
+		c.Error = err
+		return c
+	}
+	tests := []struct {
+		name     string
+		coord    vivaldi.Coordinate
+		wantWait time.Duration
+		wantSend bool
+	}{
+		{"standing still, whatever the height", at(0, 0.2), 0, false},
+		{"a move within the threshold", at(9, 0.2), 0, false},
+		{"a move of twice the threshold waits half the budget's wait", at(20, 0.2), 2500 * time.Second, true},
+		{"a move of ten times the threshold waits a tenth", at(100, 0.2), 500 * time.Second, true},
+		{"a huge move still waits the interval", at(10000, 0.2), time.Minute, true},
+		{"a halved error goes out after the interval", at(20, 0.09), time.Minute, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wait, send := p.wait(tc.coord, sent)
+			assert.Equal(t, tc.wantSend, send)
+			assert.InDelta(t, float64(tc.wantWait), float64(wait), float64(time.Millisecond))
+		})
+	}
+}
