@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/catalog"
 )
 
@@ -29,6 +30,7 @@ type convParams struct {
 	partition  time.Duration
 	limit      time.Duration // give up on a phase after this much virtual time
 	latency    sim.Latency
+	tune       node.Config // the Cores' configuration; zero fields keep the defaults
 	asJSON     bool
 	memprofile string
 }
@@ -188,7 +190,7 @@ func (p convParams) start() (*coreCluster, *rand.Rand, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := newCoreCluster(net, p.n, p.dcs, subSeed(p.seed, 21), convergeTick)
+	c, err := newTunedCoreCluster(net, p.n, p.dcs, subSeed(p.seed, 21), convergeTick, p.tune)
 	if err != nil {
 		return nil, nil, err
 	}

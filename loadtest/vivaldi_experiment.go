@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/overlay/netem"
 	"github.com/overlayd/overlayd/vivaldi"
 )
@@ -20,6 +21,7 @@ type vivParams struct {
 	duration time.Duration
 	every    time.Duration
 	sets     int
+	tune     node.Config // the Cores' sampling and broadcast knobs
 	asJSON   bool
 }
 
@@ -60,6 +62,10 @@ func runVivaldi(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&p.duration, "duration", 10*time.Minute, "virtual time the Cores run after joining")
 	fs.DurationVar(&p.every, "every", 30*time.Second, "how often the error is measured along the way")
 	fs.IntVar(&p.sets, "sets", 20, "random sets of 5 candidates per node for the nearest-selection figures")
+	fs.DurationVar(&p.tune.SampleInterval, "sample-interval", 0, "override node.DefaultSampleInterval, the random coordinate samples' spacing")
+	fs.DurationVar(&p.tune.ProbeSampleInterval, "probe-sample-interval", 0, "override node.DefaultProbeSampleInterval; 1ns feeds every probe to Vivaldi")
+	fs.IntVar(&p.tune.Vivaldi.SmoothingWindow, "smoothing", 0, "override vivaldi.DefaultSmoothingWindow; 1 smooths nothing")
+	fs.Float64Var(&p.tune.CoordinateBudget, "coordinate-budget", 0, "override node.DefaultCoordinateBudget, routine coordinate broadcasts per second")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
@@ -110,7 +116,7 @@ func (p vivParams) run(progress io.Writer) (vivResult, error) {
 	}
 	res := vivResult{N: n, Seed: p.seed}
 	cp := convParams{n: n, seed: p.seed, dcs: 1, seeds: 3, joinWindow: 10 * time.Second, limit: 5 * time.Minute,
-		latency: sim.MatrixLatency{M: m, SameHost: sameHostLatency}}
+		latency: sim.MatrixLatency{M: m, SameHost: sameHostLatency}, tune: p.tune}
 	c, err := cp.bootstrap()
 	if err != nil {
 		return res, err
