@@ -37,9 +37,10 @@ const (
 	// moved by k times the threshold waits cluster size / budget / k
 	// since its last broadcast, so the cluster's rate stays near the budget
 	// however large it grows, and the nodes that moved most go first. A node
-	// whose error estimate has halved since its last broadcast — a new
-	// node's first real coordinate, one that has settled after a change —
-	// goes out after DefaultCoordinateInterval.
+	// whose last broadcast coordinate had not settled (node/own.go,
+	// unsettledError) and whose error estimate has halved since — a new
+	// node's first real coordinates — goes out after
+	// DefaultCoordinateInterval.
 	DefaultCoordinateInterval  = 60 * time.Second
 	DefaultCoordinateMove      = 5 * time.Millisecond
 	DefaultCoordinateMoveRatio = 0.25
@@ -50,10 +51,10 @@ const (
 	// PlanetLab matrix fall from 0.078 to 0.18 median error when each node
 	// samples a fixed set of 8 peers (measured for this project's issue 4).
 	// 1.5 s rather than 3 s: with the probes limited below, the random
-	// samples are most of Vivaldi's input, and twice as many of them took
-	// the nearest pick from fresh coordinates from 0.795 to 0.797 and,
-	// converging sooner, from the catalogs from 0.716 to 0.739 on 160
-	// PlanetLab hosts (loadtest/RESULTS.md, 2026-12-02), for about 30 B/s.
+	// samples are most of Vivaldi's input. On 160 PlanetLab hosts, 3, 2 and
+	// 1.5 s gave median errors of 0.087, 0.081 and 0.081 and nearest hit
+	// rates from the catalogs of 0.701, 0.733 and 0.748 (loadtest/RESULTS.md,
+	// 2026-12-02), for about 30 B/s more than 3 s.
 	DefaultSampleInterval = 1500 * time.Millisecond
 	// DefaultProbeSampleInterval is the shortest time between two probes
 	// of one peer that both feed Vivaldi (node/probe_sample.go). The probes

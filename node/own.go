@@ -69,6 +69,11 @@ func (c *Core) maybeBroadcastCoordinate(now time.Time) {
 	}
 }
 
+// unsettledError is the error estimate above which a coordinate has not
+// settled: a third of vivaldi.DefaultVivaldiErrorMax, the estimate of a node
+// that has measured nothing. Settled PlanetLab nodes estimate 0.1 to 0.3.
+const unsettledError = vivaldi.DefaultVivaldiErrorMax / 3
+
 // coordinatePolicy decides when a moved coordinate is worth a broadcast.
 type coordinatePolicy struct {
 	threshold time.Duration // the smallest move worth telling
@@ -84,8 +89,8 @@ func (p coordinatePolicy) wait(coord, sent vivaldi.Coordinate) (time.Duration, b
 	if moved <= p.threshold {
 		return 0, false
 	}
-	if coord.Error < sent.Error/2 {
-		return p.interval, true // far more confident than what the cluster holds
+	if sent.Error >= unsettledError && coord.Error < sent.Error/2 {
+		return p.interval, true // the cluster holds a coordinate it cannot trust yet
 	}
 	// A routine move: its share of the budget grows with the move.
 	share := float64(p.threshold) / float64(moved)

@@ -30,7 +30,7 @@ func TestCoordinatePolicy(t *testing.T) {
 		{"a move of twice the threshold waits half the budget's wait", at(20, 0.2), 2500 * time.Second, true},
 		{"a move of ten times the threshold waits a tenth", at(100, 0.2), 500 * time.Second, true},
 		{"a huge move still waits the interval", at(10000, 0.2), time.Minute, true},
-		{"a halved error goes out after the interval", at(20, 0.09), time.Minute, true},
+		{"a halved error of a settled coordinate is routine", at(20, 0.09), 2500 * time.Second, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,4 +39,12 @@ func TestCoordinatePolicy(t *testing.T) {
 			assert.InDelta(t, float64(tc.wantWait), float64(wait), float64(time.Millisecond))
 		})
 	}
+
+	unsettled := sent
+	unsettled.Error = 0.8
+	wait, send := p.wait(at(20, 0.3), unsettled)
+	assert.True(t, send)
+	assert.Equal(t, time.Minute, wait, "a settling coordinate replacing an unsettled one goes after the interval")
+	wait, _ = p.wait(at(20, 0.5), unsettled)
+	assert.Equal(t, 2500*time.Second, wait, "one whose error has not halved waits its share")
 }
