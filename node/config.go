@@ -35,8 +35,9 @@ const (
 	// from the node can have changed. Such moves share a cluster-wide
 	// budget of DefaultCoordinateBudget broadcasts per second: a node that
 	// moved by k times the threshold waits cluster size / budget / k
-	// since its last broadcast, so the cluster's rate stays near the budget
-	// however large it grows, and the nodes that moved most go first. A node
+	// since its last broadcast, k at most 2, so that the nodes that moved
+	// most go first and the cluster's routine rate stays below twice the
+	// budget however large it grows. A node
 	// whose last broadcast coordinate had not settled (node/own.go,
 	// unsettledError) and whose error estimate has halved since — a new
 	// node's first real coordinates — goes out after

@@ -74,6 +74,11 @@ func (c *Core) maybeBroadcastCoordinate(now time.Time) {
 // that has measured nothing. Settled PlanetLab nodes estimate 0.1 to 0.3.
 const unsettledError = vivaldi.DefaultVivaldiErrorMax / 3
 
+// maxBudgetShare bounds how much more often than the budget's even share
+// a node that moved far may broadcast, so that however coordinates move,
+// the cluster sends at most maxBudgetShare times the budget.
+const maxBudgetShare = 2.0
+
 // coordinatePolicy decides when a moved coordinate is worth a broadcast.
 type coordinatePolicy struct {
 	threshold time.Duration // the smallest move worth telling
@@ -92,8 +97,9 @@ func (p coordinatePolicy) wait(coord, sent vivaldi.Coordinate) (time.Duration, b
 	if sent.Error >= unsettledError && coord.Error < sent.Error/2 {
 		return p.interval, true // the cluster holds a coordinate it cannot trust yet
 	}
-	// A routine move: its share of the budget grows with the move.
-	share := float64(p.threshold) / float64(moved)
+	// A routine move: its share of the budget grows with the move, up to
+	// maxBudgetShare times the share of a move at the threshold.
+	share := max(float64(p.threshold)/float64(moved), 1/maxBudgetShare)
 	return max(p.interval, time.Duration(float64(p.members)/p.budget*share*float64(time.Second))), true
 }
 

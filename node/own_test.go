@@ -28,8 +28,9 @@ func TestCoordinatePolicy(t *testing.T) {
 		{"standing still, whatever the height", at(0, 0.2), 0, false},
 		{"a move within the threshold", at(9, 0.2), 0, false},
 		{"a move of twice the threshold waits half the budget's wait", at(20, 0.2), 2500 * time.Second, true},
-		{"a move of ten times the threshold waits a tenth", at(100, 0.2), 500 * time.Second, true},
-		{"a huge move still waits the interval", at(10000, 0.2), time.Minute, true},
+		{"a move just past the threshold waits about the budget's wait", at(10.001, 0.2), time.Duration(5000 * 10 / 10.001 * float64(time.Second)), true},
+		{"a move of four times the threshold waits half, the most a share grows", at(40, 0.2), 2500 * time.Second, true},
+		{"a move of 1.5 times the threshold waits two thirds", at(15, 0.2), 10000 * time.Second / 3, true},
 		{"a halved error of a settled coordinate is routine", at(20, 0.09), 2500 * time.Second, true},
 	}
 	for _, tc := range tests {
