@@ -53,6 +53,7 @@ type Core struct {
 	// unanswered pick the coordinate samples that confirm nearest answers
 	// (measured_target.go).
 	rtts         rttCache
+	probeSamples probeSampler
 	targetTurn   bool
 	targetCursor string
 	unanswered   map[overlay.NodeID]time.Time
@@ -67,7 +68,8 @@ func New(now time.Time, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge), unanswered: map[overlay.NodeID]time.Time{}}
+	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
+		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}}
 	var err error
 	if c.codec, err = NewCodec(); err != nil {
 		return nil, err
@@ -180,7 +182,7 @@ func (c *Core) Tick(now time.Time) {
 		c.maybeBroadcastCoordinate(now)
 	}
 	if c.due(now, &c.nextAntiEntropy, c.cfg.AntiEntropyInterval) {
-		c.startAntiEntropy()
+		c.startAntiEntropy(1)
 	}
 	if c.due(now, &c.nextSample, c.cfg.SampleInterval) {
 		c.requestSample(now)

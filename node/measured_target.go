@@ -44,7 +44,7 @@ func (c *Core) nearestCandidate(now time.Time) (overlay.Peer, bool) {
 		start++
 	}
 	measured := c.rtts.snapshot()
-	from := c.viv.Coordinate()
+	from := c.viv.Smoothed() // as queries rank from this node
 	for k := range min(len(names), maxServicesPerTarget) {
 		name := names[(start+k)%len(names)]
 		c.targetCursor = name
