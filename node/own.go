@@ -32,7 +32,8 @@ func (c *Core) ownRecord() (catalog.Record, error) {
 	if c.left {
 		r.Status = catalog.Left
 	}
-	return r, r.Sign(c.key)
+	err := r.Sign(c.key)
+	return r, err
 }
 
 // publishOwnRecord raises the record's version and broadcasts it; this node
