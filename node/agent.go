@@ -113,13 +113,20 @@ func NewAgent(cfg AgentConfig) (*Agent, error) {
 		failed:   make(map[overlay.NodeID]bool),
 	}
 	now := a.clock.Now()
+	a.m = newAgentMetrics(a)
+	a.store = openStore(cfg.DataDir, self.ID, a.log, a.m)
+	if cfg.Core.RecordKey == nil {
+		key, err := a.store.recordKey()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Core.RecordKey, a.cfg.Core.RecordKey = key, key
+	}
 	core, err := New(now, cfg.Core)
 	if err != nil {
 		return nil, err
 	}
 	a.core = core
-	a.m = newAgentMetrics(a)
-	a.store = openStore(cfg.DataDir, self.ID, a.log, a.m)
 	if start, ok := a.store.startIncarnation(now); ok {
 		core.RaiseIncarnation(now, start)
 	}

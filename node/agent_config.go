@@ -53,7 +53,8 @@ const savedMembers = 64
 type AgentConfig struct {
 	// Core configures the protocols. Core.Self defaults to, and must
 	// equal, Transport.Self(); Core.Rand defaults to a randomly seeded
-	// source.
+	// source; Core.RecordKey to the key in DataDir, made and saved there
+	// on the first start (a new one each start without a data directory).
 	Core Config
 	// Transport carries the messages. Required. The agent closes it when
 	// it stops.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/overlay"
 	"github.com/overlayd/overlayd/plumtree"
-	"github.com/overlayd/overlayd/swim"
 )
 
 // closeReserve is the part of a Leave's deadline kept for closing the
@@ -78,7 +78,7 @@ func (l *leaving) watch(a *Agent, msg overlay.Message) {
 		return
 	}
 	if m, err := a.core.Codec().Unmarshal(g.Payload); err == nil {
-		if u, ok := m.(LivenessUpdate); ok && u.Update.Member.ID == a.cfg.Core.Self.ID && u.Update.State == swim.StateLeft {
+		if u, ok := m.(RecordUpdate); ok && u.Record.Member.ID == a.cfg.Core.Self.ID && u.Record.Status == catalog.Left {
 			l.sent = true
 		}
 	}

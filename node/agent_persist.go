@@ -2,7 +2,10 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -84,6 +87,38 @@ func (s *store) startIncarnation(now time.Time) (uint64, bool) {
 	fallback := uint64(max(now.Unix(), 1))
 	s.log.Warn("starting at an incarnation taken from the clock", "incarnation", fallback)
 	return fallback, true
+}
+
+// recordKey returns the key to sign this node's records with: the one in
+// the data directory, or a new one, saved there. Without a usable data
+// directory the key lives only as long as the process, and peers that saw
+// this node sign with an earlier one refuse the new one until they forget
+// it (SECURITY.md, "Record authentication").
+func (s *store) recordKey() (ed25519.PrivateKey, error) {
+	if s.enabled {
+		k, err := s.dir.LoadRecordKey()
+		switch {
+		case err == nil && k.Node == s.self:
+			return k.Key, nil
+		case err == nil:
+			s.log.Warn("the record key file is another node's; making a new key", "file_node", string(k.Node))
+		case !errors.Is(err, fs.ErrNotExist):
+			s.failed("reading the record key", err)
+		}
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("node: making a record key: %w", err)
+	}
+	if !s.enabled {
+		s.log.Warn("no data directory: signing records with a key that dies with the process")
+		return key, nil
+	}
+	s.writeMu.Lock()
+	err = s.dir.SaveRecordKey(datadir.RecordKey{Node: s.self, Key: key})
+	s.writeMu.Unlock()
+	s.result("saving the record key", err)
+	return key, nil
 }
 
 // saveIncarnation writes inc unless it was written or tried already. The

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -177,6 +178,8 @@ func TestRestartComesBackAliveHigherThroughSavedMembers(t *testing.T) {
 	h.run(10 * time.Second) // past a SaveInterval: the members are on disk
 	victim := h.agents[all[3]]
 	before := victim.View().Incarnation
+	signedBefore, _ := h.agents[all[0]].View().Catalog.Get(overlay.NodeID(victim.name))
+	require.Len(t, signedBefore.Key, ed25519.PublicKeySize)
 	h.net.Crash(addr(victim.name))
 	victim.wait(t)
 	require.True(t, h.waitFor(time.Minute, func() bool { return h.sees([]string{victim.name}, catalog.Dead) }))
@@ -194,7 +197,37 @@ func TestRestartComesBackAliveHigherThroughSavedMembers(t *testing.T) {
 	for _, ta := range h.running() {
 		r, _ := ta.View().Catalog.Get(overlay.NodeID(victim.name))
 		assert.Greater(t, r.Incarnation, before, "%s holds it at its new incarnation", ta.name)
+		assert.Equal(t, signedBefore.Key, r.Key, "%s: it signs with the key in its data directory", ta.name)
 	}
+}
+
+// A node that lost its record key cannot speak for its name: the peers
+// bound the old key to it, refuse records signed with the new one, and
+// keep it dead, until they forget it (catalog.Config.DeadRetention).
+func TestRestartWithANewRecordKeyIsRefused(t *testing.T) {
+	h := newHarness(t)
+	all := cluster(t, h, 4, nil)
+	victim := h.agents[all[2]]
+	h.net.Crash(addr(victim.name))
+	victim.wait(t)
+	require.True(t, h.waitFor(time.Minute, func() bool { return h.sees([]string{victim.name}, catalog.Dead) }))
+	require.NoError(t, os.Remove(filepath.Join(victim.dir, datadir.RecordKeyFile)))
+
+	back := h.start(victim.name, func(c *AgentConfig) { c.Seeds = []string{addr(all[0])} })
+	h.run(30 * time.Second)
+	for _, ta := range h.running() {
+		if ta == back {
+			continue
+		}
+		r, _ := ta.View().Catalog.Get(overlay.NodeID(victim.name))
+		assert.Equal(t, catalog.Dead, r.Status, "%s keeps it dead", ta.name)
+	}
+	forged := false
+	for _, ta := range h.running() {
+		n, _ := series(gather(t, ta.Agent)["overlay_catalog_records_dropped_total"], map[string]string{"reason": "forged"})
+		forged = forged || n > 0
+	}
+	assert.True(t, forged, "its records are counted as forged, in the metrics")
 }
 
 // recordingTransport checks, at every Send, that the agent's incarnation

@@ -34,8 +34,10 @@ func newDivergedPair(t *testing.T) *testCluster {
 	tc.flush(1)
 	require.True(t, tc.waitFor(30*time.Second, func() bool { return tc.everyLiveNodeSees(tc.all(), catalog.Alive) }))
 	tc.deliverQueued()
-	_, err := tc.cores[1].cat.Apply(tc.now, catalog.Record{Member: overlay.Peer{ID: "node-99", Addr: "10.0.0.99:7946"},
-		Datacenter: "dc1", Incarnation: 1, Status: catalog.Alive, OwnerIncarnation: 1, Version: 1})
+	extra := catalog.Record{Member: overlay.Peer{ID: "node-99", Addr: "10.0.0.99:7946"},
+		Datacenter: "dc1", Incarnation: 1, Status: catalog.Alive, OwnerIncarnation: 1, Version: 1}
+	require.NoError(t, extra.Sign(simulationKey("node-99")), "signed by its owner, or the first Core drops it")
+	_, err := tc.cores[1].cat.Apply(tc.now, extra)
 	require.NoError(t, err)
 	require.NotEqual(t, tc.cores[0].Digest(), tc.cores[1].Digest())
 	return tc

@@ -7,10 +7,10 @@ import (
 	"github.com/overlayd/overlayd/swim"
 )
 
-// applyRecord merges a member's record into the catalog and tells SWIM the
-// liveness it asserts.
+// applyRecord merges a member's record, once authenticated, into the
+// catalog and tells SWIM the liveness it asserts.
 func (c *Core) applyRecord(now time.Time, r catalog.Record) {
-	if !c.applyToCatalog(now, r) {
+	if !c.authenticate(&r) || !c.applyToCatalog(now, r) {
 		return
 	}
 	if state, ok := swimState(r.Status); ok {
@@ -22,16 +22,6 @@ func (c *Core) applyRecord(now time.Time, r catalog.Record) {
 		// counts as no independent confirmation.
 		c.sw.Observe(now, u)
 	}
-}
-
-// applyLiveness merges a SWIM verdict into the catalog and into SWIM,
-// which refutes it if it names this node.
-func (c *Core) applyLiveness(now time.Time, u swim.Update) {
-	r := catalog.Record{Member: u.Member, Incarnation: u.Incarnation, Status: catalogStatus(u.State)}
-	if !c.applyToCatalog(now, r) {
-		return
-	}
-	c.sw.Observe(now, u)
 }
 
 // applyToCatalog merges r and reports whether the catalog took it. A

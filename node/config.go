@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -92,6 +93,10 @@ type Config struct {
 	Datacenter string
 	// Rand seeds every protocol's random stream. Required.
 	Rand *rand.Rand
+	// RecordKey signs this node's records (see authenticate.go). Nil means
+	// a key derived from Self.ID that anyone can compute, for simulations
+	// and tests only: the agent always sets a secret key.
+	RecordKey ed25519.PrivateKey
 
 	HyParView hyparview.Config
 	Plumtree  plumtree.Config
@@ -159,6 +164,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Datacenter is empty", ErrInvalidConfig)
 	case c.Rand == nil:
 		return fmt.Errorf("%w: Rand is nil", ErrInvalidConfig)
+	case c.RecordKey != nil && len(c.RecordKey) != ed25519.PrivateKeySize:
+		return fmt.Errorf("%w: RecordKey of %d bytes, want %d", ErrInvalidConfig, len(c.RecordKey), ed25519.PrivateKeySize)
 	case c.AntiEntropyInterval < 0 || c.CoordinateInterval < 0 || c.CoordinateMove < 0 || c.ReconnectInterval < 0 || c.SampleInterval < 0 || c.ProbeSampleInterval < 0:
 		return fmt.Errorf("%w: negative interval", ErrInvalidConfig)
 	case c.CoordinateMoveRatio < 0 || c.CoordinateBudget < 0:

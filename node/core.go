@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/ed25519"
 	"math/rand/v2"
 	"time"
 
@@ -21,6 +22,8 @@ type Core struct {
 	cfg   Config
 	rng   *rand.Rand
 	codec *overlay.Codec
+	// key signs this node's records.
+	key ed25519.PrivateKey
 
 	hv  *hyparview.Node
 	pt  *plumtree.Node
@@ -31,6 +34,8 @@ type Core struct {
 	// version counts the changes this node made to its own record.
 	version  uint64
 	services []catalog.Service
+	// left is set once this node has announced its departure.
+	left bool
 	// sentCoord is the coordinate in the last broadcast of the own record,
 	// and sentAt when that broadcast went out.
 	sentCoord vivaldi.Coordinate
@@ -68,8 +73,11 @@ func New(now time.Time, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
+	c := &Core{cfg: cfg, rng: cfg.Rand, key: cfg.RecordKey, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
 		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}}
+	if c.key == nil {
+		c.key = simulationKey(cfg.Self.ID)
+	}
 	var err error
 	if c.codec, err = NewCodec(); err != nil {
 		return nil, err
@@ -140,10 +148,14 @@ func (c *Core) Join(now time.Time, contact overlay.Peer) {
 
 // Step handles a message from a peer. A message of no known protocol, or
 // from a peer without a valid identity or claiming to be this node, is
-// ignored and counted.
+// ignored and counted; a suspicion of an incarnation this node never
+// signed is dropped and counted as forged.
 func (c *Core) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
 	if msg == nil || from.Validate() != nil || from.ID == c.cfg.Self.ID {
 		c.stats.Ignored++
+		return
+	}
+	if c.unsignedSuspicion(msg) {
 		return
 	}
 	switch msg.Protocol() {

@@ -63,7 +63,7 @@ func (c *Core) onSWIM(now time.Time, e swim.Event) {
 	case swim.Broadcast:
 		// The verdict goes to the whole cluster; this node applies its own
 		// copy when Plumtree delivers it back.
-		c.broadcast(now, LivenessUpdate{Update: e.Update})
+		c.broadcastVerdict(now, e.Update)
 	case swim.ProbeRTT:
 		c.onProbe(now, e)
 		c.rtts.observe(now, e.Peer.ID, e.RTT)
@@ -84,7 +84,7 @@ func (c *Core) onDeliver(now time.Time, d plumtree.Deliver) {
 		c.applyRecord(now, m.Record)
 	case LivenessUpdate:
 		c.observeDelivery(now, d, m.Origin)
-		c.applyLiveness(now, m.Update)
+		c.applyVerdict(now, m)
 	default:
 		c.stats.BadPayloads++
 	}

@@ -28,6 +28,8 @@ func FuzzCoreStep(f *testing.F) {
 		Digest{Buckets: make([]uint64, 64)}, SyncRequest{}, SampleRequest{Seq: 1},
 		Records{Records: []catalog.Record{{Member: other, Incarnation: 1, Status: catalog.Dead}}, Want: []uint16{3, 70000 % 65536}},
 		LivenessUpdate{Update: swim.Update{Member: self, Incarnation: 9, State: swim.StateDead}},
+		Records{Records: []catalog.Record{memberRecord(f, "other", 2, 1)}},
+		LivenessUpdate{Update: swim.Update{Member: other, Incarnation: 2, State: swim.StateSuspect, From: "third"}, Proof: memberRecord(f, "other", 2, 1)},
 	} {
 		b, err := seedCore.Codec().Marshal(m)
 		require.NoError(f, err)

@@ -111,11 +111,11 @@ func candidateCore(t *testing.T) *Core {
 		coord := vivaldi.Coordinate{Vec: make([]float64, vivaldi.DefaultDimensionality)}
 		coord.Vec[0] = float64(i) / 100
 		id := overlay.NodeID(fmt.Sprintf("w%d", i))
-		c.applyRecord(t0, catalog.Record{
+		c.applyRecord(t0, signed(t, catalog.Record{
 			Member: overlay.Peer{ID: id, Addr: string(id) + ":7946"}, Datacenter: "dc1", Incarnation: 1, Status: catalog.Alive,
 			OwnerIncarnation: 1, Version: 1, Coordinate: &coord,
 			Services: []catalog.Service{{ID: "web", Name: "web", Health: catalog.Passing}},
-		})
+		}))
 	}
 	return c
 }

@@ -29,11 +29,16 @@ type RecordUpdate struct {
 	Origin int64 `cbor:"2,keyasint,omitempty"`
 }
 
-// LivenessUpdate carries a SWIM verdict through a Plumtree broadcast.
+// LivenessUpdate carries a suspect or dead verdict through a Plumtree
+// broadcast. This node's own Alive and Left travel as its signed record,
+// in a RecordUpdate.
 type LivenessUpdate struct {
 	Update swim.Update `cbor:"1,keyasint"`
 	// Origin is as in RecordUpdate.
 	Origin int64 `cbor:"2,keyasint,omitempty"`
+	// Proof is the member's signed record of Update.Incarnation, with the
+	// verdict's liveness: a verdict without it is forged.
+	Proof catalog.Record `cbor:"3,keyasint"`
 }
 
 // Digest opens an anti-entropy exchange: one hash per bucket of the

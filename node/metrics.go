@@ -95,6 +95,8 @@ var (
 	descLimited     = desc("transport", "limited_total", "Inbound connections refused and messages dropped at a bound of the transport, by bound.", "limit")
 	descPktDrops    = desc("transport", "packets_dropped_total", "Datagrams dropped before they reached a connection, by reason.", "reason")
 	descRefusedRecs = desc("catalog", "records_refused_total", "Records the catalog refused: invalid (a limit of a record) or full (MaxMembers).", "reason")
+	descDroppedRecs = desc("catalog", "records_dropped_total", "Records and verdicts dropped before merging: forged (failed authentication) or stale (a signed replay, or late news).", "reason")
+	descUnproven    = desc("swim", "verdicts_unproven_total", "Verdicts of this node not sent for want of the member's signed record of their incarnation.")
 	descCacheBytes  = desc("broadcast", "cache_bytes", "Bytes of broadcast payloads cached to answer GRAFTs.")
 	descCacheEvicts = desc("broadcast", "cache_evictions_total", "Broadcast payloads evicted from the cache or never cached, by cause.", "cause")
 	descOversize    = desc("broadcast", "oversize_total", "Broadcasts refused for a payload over plumtree's MaxPayloadBytes: own ones not sent, received ones dropped.", "direction")
@@ -110,6 +112,7 @@ func (c *agentCollector) Describe(ch chan<- *prometheus.Desc) {
 		descVivError, descReconnects, descRejoins, descWidenings, descIgnored, descMessages, descBytes, descDrops, descRefused,
 		descDecodeErrs, descEncodeErrs, descTargeted, descMeasured,
 		descLimited, descPktDrops, descRefusedRecs, descCacheBytes, descCacheEvicts, descOversize,
+		descDroppedRecs, descUnproven,
 	} {
 		ch <- d
 	}
@@ -143,6 +146,9 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descMeasured, float64(s.measured))
 		counter(descRefusedRecs, s.protos.Catalog.Invalid, "invalid")
 		counter(descRefusedRecs, s.protos.Catalog.Full, "full")
+		counter(descDroppedRecs, s.core.ForgedRecords, "forged")
+		counter(descDroppedRecs, s.core.StaleRecords, "stale")
+		counter(descUnproven, s.core.UnprovenVerdicts)
 		pt := s.protos.Plumtree
 		gauge(descCacheBytes, float64(pt.CachedBytes))
 		counter(descCacheEvicts, pt.CacheExpired, "ttl")

@@ -11,14 +11,15 @@ import (
 	"github.com/overlayd/overlayd/vivaldi"
 )
 
-// ownRecord is this node's record as it stands.
-func (c *Core) ownRecord() catalog.Record {
+// ownRecord is this node's record as it stands, signed: alive, or left
+// once it has left.
+func (c *Core) ownRecord() (catalog.Record, error) {
 	// The smoothed coordinate, which others rank this node by, rounded as
 	// the wire rounds it so that every catalog holds, and hashes, the same
 	// record.
 	coord := c.viv.Smoothed().Rounded()
 	inc := c.sw.Incarnation()
-	return catalog.Record{
+	r := catalog.Record{
 		Member:           c.cfg.Self,
 		Datacenter:       c.cfg.Datacenter,
 		Incarnation:      inc,
@@ -27,14 +28,23 @@ func (c *Core) ownRecord() catalog.Record {
 		Version:          c.version,
 		Coordinate:       &coord,
 		Services:         slices.Clone(c.services),
+		Left:             c.left,
 	}
+	if c.left {
+		r.Status = catalog.Left
+	}
+	err := r.Sign(c.key)
+	return r, err
 }
 
 // publishOwnRecord raises the record's version and broadcasts it; this node
 // applies it when Plumtree delivers it back.
 func (c *Core) publishOwnRecord(now time.Time) error {
 	c.version++
-	rec := c.ownRecord()
+	rec, err := c.ownRecord()
+	if err != nil {
+		return err
+	}
 	if _, err := c.cat.Apply(now, rec); err != nil {
 		return err
 	}

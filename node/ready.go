@@ -28,6 +28,9 @@ type Stats struct {
 	BadPayloads      uint64 // broadcast payloads or ack payloads that did not decode
 	RejectedSamples  uint64 // probe samples Vivaldi refused (an RTT of zero, a bad coordinate)
 	RejectedRecords  uint64 // records the catalog refused
+	ForgedRecords    uint64 // records and verdicts that failed authentication (authenticate.go)
+	StaleRecords     uint64 // signed records older in both parts than the one held: replays or late news
+	UnprovenVerdicts uint64 // verdicts of this node's SWIM not sent, for want of the member's signed record
 	RecordBroadcasts uint64 // broadcasts of this node's own record
 	Rejoins          uint64 // joins started after HyParView reported isolation
 	Widenings        uint64 // joins across a possible split, when HyParView was starved

@@ -21,7 +21,8 @@ func TestSampleMeasuresTheExchangeAfterTheWarmUp(t *testing.T) {
 	b, err := New(t0, Config{Self: self("b"), Datacenter: "dc1", Rand: rand.New(rand.NewPCG(3, 4))})
 	require.NoError(t, err)
 	// a learns b's record, so that b is a live member to sample.
-	a.applyRecord(t0, b.ownRecord())
+	rec, _ := b.Member(b.Self().ID)
+	a.applyRecord(t0, rec)
 
 	only := func(c *Core) overlay.Message {
 		t.Helper()

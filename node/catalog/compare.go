@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"cmp"
 	"math"
 	"slices"
@@ -31,7 +32,19 @@ func cmpOwner(a, b *Record) int {
 	if c := cmpCoordinate(a.Coordinate, b.Coordinate); c != 0 {
 		return c
 	}
-	return cmpServices(a.Services, b.Services)
+	if c := cmpServices(a.Services, b.Services); c != 0 {
+		return c
+	}
+	return cmp.Or(
+		cmpPresence(!a.Left, !b.Left),
+		cmpBytes(a.Key, b.Key),
+		cmpBytes(a.Signature, b.Signature),
+	)
+}
+
+// cmpBytes orders byte strings bytewise, nil first.
+func cmpBytes(a, b []byte) int {
+	return cmp.Or(cmpPresence(a == nil, b == nil), bytes.Compare(a, b))
 }
 
 // cmpServices orders service lists element by element, nil first.

@@ -15,6 +15,9 @@
 // The package owns:
 //
 //   - the record and its merge rule, validation and size limits;
+//   - the owner's Ed25519 signature of a record's owner part
+//     ([Record.Sign], [Record.VerifySignature]); which keys to trust, and
+//     what a verdict must prove, node.Core decides;
 //   - the [Catalog]: records applied one by one ([Catalog.Apply]), counts,
 //     forgetting of long-dead members behind bounded tombstones
 //     ([Catalog.Expire]), and the dead members still kept for a

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"math"
 
 	"github.com/overlayd/overlayd/overlay"
@@ -70,6 +71,11 @@ func genRecord(ch chooser) Record {
 		s.Tags = pick(ch, nil, []string{"x"}, []string{"x", "y"})
 		s.Meta = pick(ch, nil, map[string]string{"k": "v"}, map[string]string{"k": "w", "l": "v"})
 		r.Services = append(r.Services, s)
+	}
+	r.Left = ch.IntN(4) == 0
+	if ch.IntN(2) == 0 {
+		r.Key = pick(ch, bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32))
+		r.Signature = pick(ch, nil, bytes.Repeat([]byte{3}, 64), bytes.Repeat([]byte{4}, 64))
 	}
 	return r
 }

@@ -82,5 +82,12 @@ func hashRecord(r *Record) uint64 {
 			h.string(s.Meta[k])
 		}
 	}
+	if r.Left {
+		h.uint(1)
+	} else {
+		h.uint(0)
+	}
+	h.string(string(r.Key))
+	h.string(string(r.Signature))
 	return h.sum
 }

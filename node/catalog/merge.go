@@ -6,7 +6,8 @@ package catalog
 //
 //   - Liveness: the higher Incarnation wins; at equal incarnation
 //     Left > Dead > Suspect > Alive.
-//   - Owner part (Member.Addr, Datacenter, Coordinate, Services): the
+//   - Owner part (Member.Addr, Datacenter, Coordinate, Services, Left,
+//     Key, Signature): the
 //     higher (OwnerIncarnation, Version), compared lexicographically, wins
 //     and brings all of them. A liveness-only update, at (0, 0), therefore
 //     never erases owner data.
@@ -15,8 +16,8 @@ package catalog
 // only a buggy or malicious member produces, the greater in a field-wise
 // total order wins: Datacenter, then Member.Addr, then Coordinate (absent
 // first, then Vec, Error, Adjustment, Height), then Services (element by
-// element: ID, Name, Address, Port, Health, Tags, Meta by sorted key). See
-// cmpOwner for the details.
+// element: ID, Name, Address, Port, Health, Tags, Meta by sorted key), then
+// Left, Key and Signature. See cmpOwner for the details.
 //
 // Each part is the maximum under a total order whose ties are identical
 // values, so Merge is commutative, associative and idempotent: any set of
@@ -49,6 +50,7 @@ func combine(a, b *Record, liveness, owner bool) Record {
 		out.OwnerIncarnation, out.Version = b.OwnerIncarnation, b.Version
 		out.Coordinate = b.Coordinate
 		out.Services = b.Services
+		out.Left, out.Key, out.Signature = b.Left, b.Key, b.Signature
 	}
 	return out
 }

@@ -104,6 +104,9 @@ type Service struct {
 //     liveness-only update and carries no owner data except, optionally,
 //     the address.
 //
+// The owner part also holds the member's signature of it and its key
+// ([Record.Sign]); node.Core decides whose keys it trusts.
+//
 // Records held by a [Catalog] or a [Snapshot] are immutable and shared:
 // treat every Record they return, and its slices, maps and coordinate, as
 // read-only; use [Record.Clone] for a copy to modify.
@@ -123,6 +126,14 @@ type Record struct {
 	// Services are the member's service instances, sorted by ID with no
 	// ID twice.
 	Services []Service `cbor:"8,keyasint,omitempty"`
+	// Left is set in the owner part of a member that left on purpose: its
+	// signed statement that it left at OwnerIncarnation.
+	Left bool `cbor:"9,keyasint,omitempty"`
+	// Key is the member's Ed25519 public key, and Signature its signature
+	// of the owner part (see [Record.Sign]); both are part of the owner
+	// part. Empty in records that nobody signed.
+	Key       []byte `cbor:"10,keyasint,omitempty"`
+	Signature []byte `cbor:"11,keyasint,omitempty"`
 }
 
 // Clone returns a deep copy of r that shares no memory with it. Empty
@@ -134,6 +145,7 @@ func (r Record) Clone() Record {
 		c.Vec = cloneSlice(c.Vec)
 		r.Coordinate = &c
 	}
+	r.Key, r.Signature = cloneSlice(r.Key), cloneSlice(r.Signature)
 	r.Services = cloneSlice(r.Services)
 	for i := range r.Services {
 		s := &r.Services[i]

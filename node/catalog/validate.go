@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 
@@ -48,7 +49,7 @@ func (c *Config) checkRecord(r *Record) error {
 	if len(r.Datacenter) > MaxDatacenterLen {
 		return fmt.Errorf("datacenter of %d bytes exceeds %d", len(r.Datacenter), MaxDatacenterLen)
 	}
-	if r.livenessOnly() && (r.Datacenter != "" || r.Coordinate != nil || len(r.Services) > 0) {
+	if r.livenessOnly() && (r.Datacenter != "" || r.Coordinate != nil || len(r.Services) > 0 || r.Left || r.Key != nil || r.Signature != nil) {
 		return errors.New("owner data at owner incarnation 0, version 0")
 	}
 	if r.Coordinate != nil {
@@ -56,10 +57,13 @@ func (c *Config) checkRecord(r *Record) error {
 			return err
 		}
 	}
+	if (len(r.Key) != 0 && len(r.Key) != ed25519.PublicKeySize) || (len(r.Signature) != 0 && len(r.Signature) != ed25519.SignatureSize) {
+		return fmt.Errorf("key of %d bytes or signature of %d, want %d and %d", len(r.Key), len(r.Signature), ed25519.PublicKeySize, ed25519.SignatureSize)
+	}
 	if len(r.Services) > c.MaxServicesPerMember {
 		return fmt.Errorf("%d services exceed %d", len(r.Services), c.MaxServicesPerMember)
 	}
-	size := len(r.Member.ID) + len(r.Member.Addr) + len(r.Datacenter) + 4*numberBytes
+	size := len(r.Member.ID) + len(r.Member.Addr) + len(r.Datacenter) + len(r.Key) + len(r.Signature) + 5*numberBytes
 	if r.Coordinate != nil {
 		size += (len(r.Coordinate.Vec) + 3) * numberBytes
 	}

@@ -1,6 +1,7 @@
 package datadir
 
 import (
+	"crypto/ed25519"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -132,4 +133,28 @@ func TestAnUnusableDirectoryReportsErrors(t *testing.T) {
 	_, err = d.LoadIncarnation()
 	assert.Error(t, err)
 	assert.NotErrorIs(t, err, fs.ErrNotExist, "unreadable is not missing")
+}
+
+func TestRecordKeyRoundTrip(t *testing.T) {
+	d, err := Open(t.TempDir())
+	require.NoError(t, err)
+	_, err = d.LoadRecordKey()
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
+	seed := make([]byte, ed25519.SeedSize)
+	seed[0] = 7
+	want := RecordKey{Node: "node-1", Key: ed25519.NewKeyFromSeed(seed)}
+	require.NoError(t, d.SaveRecordKey(want))
+	got, err := d.LoadRecordKey()
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	info, err := os.Stat(filepath.Join(d.Path(), RecordKeyFile))
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o600), info.Mode().Perm(), "a private key is its owner's only")
+
+	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), RecordKeyFile), []byte(`{"version":1,"node":"node-1","ed25519_seed":"AAAA"}`), 0o600))
+	_, err = d.LoadRecordKey()
+	assert.ErrorIs(t, err, ErrCorrupt, "a seed of 3 bytes")
+	_, err = EncodeRecordKey(RecordKey{Node: "node-1", Key: ed25519.PrivateKey{1}})
+	assert.Error(t, err)
 }

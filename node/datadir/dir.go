@@ -13,6 +13,7 @@ import (
 const (
 	IncarnationFile = "incarnation.json"
 	MembersFile     = "members.json"
+	RecordKeyFile   = "record-key.json"
 	TLSDir          = "tls"
 )
 
