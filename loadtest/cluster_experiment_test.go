@@ -34,6 +34,7 @@ func TestClusterBootstrapsAndDetectsACrash(t *testing.T) {
 	require.NotNil(t, d)
 	assert.Equal(t, 2, d.Crashed)
 	assert.Equal(t, 8, d.Survivors)
+	assert.Zero(t, d.DeadBefore)
 	assert.Equal(t, d.Pairs, d.Seen, "every survivor showed every victim dead")
 	require.NotNil(t, d.AllS)
 	assert.Positive(t, d.MedianS)

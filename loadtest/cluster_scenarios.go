@@ -40,11 +40,20 @@ func (r *clusterRun) crash() error {
 	r.f.kill(victims)
 	t0 := time.Now()
 	_, survivors := r.f.nodes()
-	// seen[s][v] is when survivor s first showed victim v dead.
+	// seen[s][v] is when survivor s first showed victim v dead; -1 if it
+	// already did before the crash (after an earlier scenario), which is
+	// no detection.
 	seen := make([][]float64, len(survivors))
-	left := len(survivors) * len(victims)
-	for s := range seen {
+	left, before := len(survivors)*len(victims), 0
+	for s, obs := range survivors {
 		seen[s] = make([]float64, len(victims))
+		for v, name := range names {
+			if sees(obs, name, catalog.Dead) {
+				seen[s][v] = -1
+				left--
+				before++
+			}
+		}
 	}
 	all := r.waitPhase(t0, 100*time.Millisecond, func() bool {
 		at := time.Since(t0).Seconds()
@@ -66,7 +75,8 @@ func (r *clusterRun) crash() error {
 			}
 		}
 	}
-	d := &detectFigures{Crashed: len(victims), Survivors: len(survivors), Pairs: len(survivors) * len(victims), Seen: len(times), AllS: all, Times: times}
+	d := &detectFigures{Crashed: len(victims), Survivors: len(survivors), Pairs: len(survivors) * len(victims),
+		DeadBefore: before, Seen: len(times), AllS: all, Times: times}
 	if len(times) > 0 {
 		d.MedianS, d.P99S, d.MaxS = quantile(times, 0.5), quantile(times, 0.99), slices.Max(times)
 	}
