@@ -88,3 +88,87 @@ func normalize(m overlay.Message) overlay.Message {
 	}
 	return m
 }
+
+// fuzzPeer picks one of a few peers, the node itself (peer 0) or an
+// invalid one, from a fuzz byte.
+func fuzzPeer(b byte) overlay.Peer {
+	switch k := int(b % 10); k {
+	case 9:
+		return overlay.Peer{Addr: "10.0.0.9:7946"} // no ID
+	default:
+		return peer(k)
+	}
+}
+
+// fuzzMessage builds a HyParView message, or something that is not one,
+// from fuzz bytes.
+func fuzzMessage(next func() byte) overlay.Message {
+	entries := func() []overlay.Peer {
+		out := make([]overlay.Peer, next()%6)
+		for i := range out {
+			out[i] = fuzzPeer(next())
+		}
+		return out
+	}
+	switch next() % 9 {
+	case 0:
+		return Join{}
+	case 1:
+		return ForwardJoin{Joiner: fuzzPeer(next()), TTL: next()}
+	case 2:
+		return Neighbor{HighPriority: next()%2 == 0, Seq: uint32(next())}
+	case 3:
+		return NeighborReply{Accepted: next()%2 == 0, Seq: uint32(next())}
+	case 4:
+		return Disconnect{}
+	case 5:
+		return Shuffle{Origin: fuzzPeer(next()), TTL: next(), Entries: entries()}
+	case 6:
+		return ShuffleReply{Entries: entries()}
+	case 7:
+		return &Join{}
+	default:
+		return nil
+	}
+}
+
+// FuzzStep drives a node with an arbitrary sequence of messages from
+// arbitrary peers, failed peers, joins and ticks, and checks the view
+// invariants after each input: never itself, never a peer twice, never
+// over the view sizes, and never a message to itself.
+func FuzzStep(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0, 1, 0, 0, 2, 1, 1, 3, 5, 0, 2, 2, 1, 4, 3, 6, 2, 1, 2, 3, 4, 5})
+	f.Add([]byte{3, 2, 0, 5, 4, 3, 3, 1, 2, 7, 1, 5, 3, 9, 4, 6, 1, 0, 0, 8, 5, 2})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		next := func() byte {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			return b
+		}
+		n := newTestNode(t, peers(1, 2), peers(3, 4), func(c *Config) { c.ActiveSize = 3; c.PassiveSize = 4 })
+		tn := &testNet{t: t, nodes: []*Node{n}}
+		now := epoch
+		for len(data) > 0 {
+			switch next() % 5 {
+			case 0, 1:
+				n.Step(now, fuzzPeer(next()), fuzzMessage(next))
+			case 2:
+				n.PeerFailed(now, fuzzPeer(next()).ID)
+			case 3:
+				n.Join(fuzzPeer(next()))
+			default:
+				now = now.Add(time.Duration(next()) * 100 * time.Millisecond)
+				n.Tick(now)
+			}
+			for _, o := range n.Ready().Messages {
+				require.NotEqual(t, n.Self().ID, o.To.ID)
+			}
+			tn.dirty = []int{0}
+			tn.checkInvariants(0)
+		}
+	})
+}

@@ -23,6 +23,8 @@ func TestConvergeSmall(t *testing.T) {
 	require.NotNil(t, res.JoinConverge, "every catalog lists every node alive")
 	require.NotNil(t, res.DeadConverge, "every survivor shows the crashed nodes dead")
 	require.NotNil(t, res.PartitionHeal, "catalogs agree after the partition heals")
+	require.NotNil(t, res.HealAlive)
+	assert.LessOrEqual(t, *res.HealAlive, *res.PartitionHeal, "all alive comes no later than agreement")
 	assert.Equal(t, 2, res.Crashed)
 	assert.Positive(t, res.BytesPerNodeS)
 }

@@ -39,13 +39,18 @@ func corePeer(i int) overlay.Peer {
 // newCoreCluster creates n Cores on net, in datacenters dc-0 … dc-(dcs-1)
 // by index, and ticks each every tick at a staggered phase.
 func newCoreCluster(net *sim.Network, n, dcs int, seed uint64, tick time.Duration) (*coreCluster, error) {
+	return newTunedCoreCluster(net, n, dcs, seed, tick, node.Config{})
+}
+
+// newTunedCoreCluster is newCoreCluster with every Core configured as tune
+// (its zero fields the defaults), apart from the identity, datacenter and
+// random stream.
+func newTunedCoreCluster(net *sim.Network, n, dcs int, seed uint64, tick time.Duration, tune node.Config) (*coreCluster, error) {
 	c := &coreCluster{net: net, index: make(map[overlay.NodeID]int32, n)}
 	for i := 0; i < n; i++ {
-		core, err := node.New(net.Now(), node.Config{
-			Self:       corePeer(i),
-			Datacenter: fmt.Sprintf("dc-%d", i%dcs),
-			Rand:       rand.New(rand.NewPCG(seed, uint64(i))),
-		})
+		cfg := tune
+		cfg.Self, cfg.Datacenter, cfg.Rand = corePeer(i), fmt.Sprintf("dc-%d", i%dcs), rand.New(rand.NewPCG(seed, uint64(i)))
+		core, err := node.New(net.Now(), cfg)
 		if err != nil {
 			return nil, err
 		}

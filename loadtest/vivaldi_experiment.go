@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
+	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/overlay/netem"
 	"github.com/overlayd/overlayd/vivaldi"
 )
@@ -20,21 +21,28 @@ type vivParams struct {
 	duration time.Duration
 	every    time.Duration
 	sets     int
+	tune     node.Config // the Cores' sampling and broadcast knobs
 	asJSON   bool
 }
 
 // vivResult is the report.
 type vivResult struct {
-	N              int       `json:"n"`
-	Seed           uint64    `json:"seed"`
-	MedianRelError float64   `json:"median_rel_error"`
-	P90RelError    float64   `json:"p90_rel_error"`
-	ConvergeS      float64   `json:"converge_s"`
-	NearestHitRate float64   `json:"nearest_hit_rate"`
-	StretchMedian  float64   `json:"stretch_median"`
-	StretchP90     float64   `json:"stretch_p90"`
-	ErrorOverTime  []float64 `json:"median_rel_error_over_time"`
-	Seconds        float64   `json:"seconds"`
+	N              int     `json:"n"`
+	Seed           uint64  `json:"seed"`
+	MedianRelError float64 `json:"median_rel_error"`
+	P90RelError    float64 `json:"p90_rel_error"`
+	ConvergeS      float64 `json:"converge_s"`
+	NearestHitRate float64 `json:"nearest_hit_rate"`
+	StretchMedian  float64 `json:"stretch_median"`
+	StretchP90     float64 `json:"stretch_p90"`
+	// FreshHitRate is the hit rate with every candidate's current
+	// coordinate instead of the one its catalog holds: what staleness costs.
+	FreshHitRate float64 `json:"nearest_hit_rate_fresh"`
+	// RecordsPerS counts the own-record broadcasts over the last half of
+	// the run, cluster-wide: what keeping the catalogs fresh costs.
+	RecordsPerS   float64   `json:"record_broadcasts_s"`
+	ErrorOverTime []float64 `json:"median_rel_error_over_time"`
+	Seconds       float64   `json:"seconds"`
 }
 
 func runVivaldi(args []string, stdout, stderr io.Writer) error {
@@ -54,6 +62,10 @@ func runVivaldi(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&p.duration, "duration", 10*time.Minute, "virtual time the Cores run after joining")
 	fs.DurationVar(&p.every, "every", 30*time.Second, "how often the error is measured along the way")
 	fs.IntVar(&p.sets, "sets", 20, "random sets of 5 candidates per node for the nearest-selection figures")
+	fs.DurationVar(&p.tune.SampleInterval, "sample-interval", 0, "override node.DefaultSampleInterval, the random coordinate samples' spacing")
+	fs.DurationVar(&p.tune.ProbeSampleInterval, "probe-sample-interval", 0, "override node.DefaultProbeSampleInterval; 1ns feeds every probe to Vivaldi")
+	fs.IntVar(&p.tune.Vivaldi.SmoothingWindow, "smoothing", 0, "override vivaldi.DefaultSmoothingWindow; 1 smooths nothing")
+	fs.Float64Var(&p.tune.CoordinateBudget, "coordinate-budget", 0, "override node.DefaultCoordinateBudget, routine coordinate broadcasts per second")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
@@ -78,8 +90,10 @@ func runVivaldi(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Vivaldi in full Cores on %s: %d nodes, seed %d, %v\n\n", p.matrix, res.N, res.Seed, p.duration)
 	fmt.Fprintf(stdout, "relative error over all pairs: median %.3f, p90 %.3f; converged after %.0f s\n",
 		res.MedianRelError, res.P90RelError, res.ConvergeS)
-	fmt.Fprintf(stdout, "nearest of 5 from each node's catalog: hit rate %.3f, stretch median %.3f, p90 %.3f\n\n%.1f s\n",
-		res.NearestHitRate, res.StretchMedian, res.StretchP90, res.Seconds)
+	fmt.Fprintf(stdout, "nearest of 5 from each node's catalog: hit rate %.3f, stretch median %.3f, p90 %.3f\n",
+		res.NearestHitRate, res.StretchMedian, res.StretchP90)
+	fmt.Fprintf(stdout, "with the candidates' current coordinates instead: hit rate %.3f\n", res.FreshHitRate)
+	fmt.Fprintf(stdout, "own-record broadcasts over the second half: %.3f/s in all\n\n%.1f s\n", res.RecordsPerS, res.Seconds)
 	return endWithJSON(stdout, p.asJSON, res)
 }
 
@@ -102,7 +116,7 @@ func (p vivParams) run(progress io.Writer) (vivResult, error) {
 	}
 	res := vivResult{N: n, Seed: p.seed}
 	cp := convParams{n: n, seed: p.seed, dcs: 1, seeds: 3, joinWindow: 10 * time.Second, limit: 5 * time.Minute,
-		latency: sim.MatrixLatency{M: m, SameHost: sameHostLatency}}
+		latency: sim.MatrixLatency{M: m, SameHost: sameHostLatency}, tune: p.tune}
 	c, err := cp.bootstrap()
 	if err != nil {
 		return res, err
@@ -110,7 +124,12 @@ func (p vivParams) run(progress io.Writer) (vivResult, error) {
 	fmt.Fprintf(progress, "joined (%.1fs)\n", time.Since(began).Seconds())
 	var times []float64
 	start := c.net.Now()
+	var recordsAt time.Time
+	var recordsBefore uint64
 	for c.net.Now().Sub(start) < p.duration {
+		if recordsAt.IsZero() && c.net.Now().Sub(start) >= p.duration/2 {
+			recordsAt, recordsBefore = c.net.Now(), c.recordBroadcasts()
+		}
 		c.net.RunUntil(c.net.Now().Add(p.every))
 		acc := vivaldi.Evaluate(c.coordinates(), truth)
 		res.ErrorOverTime = append(res.ErrorOverTime, acc.MedianRelErr)
@@ -125,7 +144,20 @@ func (p vivParams) run(progress io.Writer) (vivResult, error) {
 			break
 		}
 	}
-	res.NearestHitRate, res.StretchMedian, res.StretchP90 = c.nearestQuality(truth, p.sets, rand.New(rand.NewPCG(subSeed(p.seed, 40), 0)))
+	if !recordsAt.IsZero() {
+		res.RecordsPerS = float64(c.recordBroadcasts()-recordsBefore) / c.net.Now().Sub(recordsAt).Seconds()
+	}
+	fromCatalog := func(i, j int) (vivaldi.Coordinate, bool) {
+		r, ok := c.cores[i].Member(corePeer(j).ID)
+		if !ok || r.Coordinate == nil {
+			return vivaldi.Coordinate{}, false
+		}
+		return *r.Coordinate, true
+	}
+	current := func(_, j int) (vivaldi.Coordinate, bool) { return c.cores[j].Coordinate(), true }
+	// The same seed for both, so that they judge the same candidate sets.
+	res.NearestHitRate, res.StretchMedian, res.StretchP90 = c.nearestQuality(truth, p.sets, fromCatalog, rand.New(rand.NewPCG(subSeed(p.seed, 40), 0)))
+	res.FreshHitRate, _, _ = c.nearestQuality(truth, p.sets, current, rand.New(rand.NewPCG(subSeed(p.seed, 40), 0)))
 	res.Seconds = time.Since(began).Seconds()
 	return res, nil
 }
@@ -141,10 +173,11 @@ func (c *coreCluster) coordinates() []vivaldi.Coordinate {
 
 // nearestQuality has every node pick, for sets random sets of 5 other
 // nodes, the one nearest by estimate: its own coordinate against the
-// candidates' coordinates as its catalog holds them, which is what a
-// nearest query sees. It returns how often the pick is the truly nearest,
-// and the median and p90 of the true RTT of the pick over the best's.
-func (c *coreCluster) nearestQuality(truth [][]float64, sets int, rng *rand.Rand) (hitRate, stretchMedian, stretchP90 float64) {
+// candidates' coordinates as coordOf(node, candidate) gives them (as the
+// node's catalog holds them is what a nearest query sees). It returns how
+// often the pick is the truly nearest, and the median and p90 of the true
+// RTT of the pick over the best's.
+func (c *coreCluster) nearestQuality(truth [][]float64, sets int, coordOf func(i, j int) (vivaldi.Coordinate, bool), rng *rand.Rand) (hitRate, stretchMedian, stretchP90 float64) {
 	var hits, total int
 	var stretches []float64
 	n := len(c.cores)
@@ -164,11 +197,11 @@ func (c *coreCluster) nearestQuality(truth [][]float64, sets int, rng *rand.Rand
 				if truth[i][j] < truth[i][best] {
 					best = j
 				}
-				r, ok := core.Member(corePeer(j).ID)
-				if !ok || r.Coordinate == nil {
+				coord, ok := coordOf(i, j)
+				if !ok {
 					continue
 				}
-				if est := own.DistanceTo(*r.Coordinate); pick < 0 || est < pickEst {
+				if est := own.DistanceTo(coord); pick < 0 || est < pickEst {
 					pick, pickEst = j, est
 				}
 			}

@@ -34,14 +34,20 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 	}
 }
 
-// startAntiEntropy sends this node's digest to a random active peer.
-func (c *Core) startAntiEntropy() {
+// startAntiEntropy opens a digest exchange with a random active peer, with
+// a digest of the given number of buckets. The broadcasts keep catalogs
+// equal almost always, so the routine exchange opens with one hash of the
+// whole catalog and costs one small message; a peer whose hash differs
+// answers with its full digest (answerDigest), and the exchange goes on
+// from there. The exchanges that expect differences — over a new link,
+// with a revived or dead member — open with the full digest at once.
+func (c *Core) startAntiEntropy(buckets int) {
 	active := c.hv.Active()
 	if len(active) == 0 {
 		return
 	}
 	peer := active[c.rng.IntN(len(active))]
-	c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+	c.send(peer, Digest{Buckets: c.cat.Digest(buckets)})
 	c.stats.AntiEntropy++
 }
 
@@ -58,13 +64,21 @@ func (c *Core) syncWithNewNeighbor(peer overlay.Peer) {
 }
 
 // answerDigest sends back the records of every bucket that differs from the
-// peer's, and asks for the peer's records of those buckets in return.
+// peer's, and asks for the peer's records of those buckets in return. A
+// single differing hash is answered with this node's full digest instead,
+// so that only the differing buckets travel.
 func (c *Core) answerDigest(from overlay.Peer, m Digest) {
 	if len(m.Buckets) == 0 || len(m.Buckets) > 4096 {
 		c.stats.Ignored++
 		return
 	}
 	mine := c.cat.Digest(len(m.Buckets))
+	if len(mine) == 1 && c.cfg.AntiEntropyBuckets > 1 {
+		if mine[0] != m.Buckets[0] {
+			c.send(from, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+		}
+		return
+	}
 	var differ []uint16
 	for i, h := range mine {
 		if h != m.Buckets[i] {

@@ -35,6 +35,9 @@ type Core struct {
 	// and sentAt when that broadcast went out.
 	sentCoord vivaldi.Coordinate
 	sentAt    time.Time
+	// placed is set once a record with a settled coordinate has gone out;
+	// see placeCoordinate.
+	placed bool
 	// lastRevivalSync is when a revived member last triggered anti-entropy.
 	lastRevivalSync time.Time
 	// typicalRTT is a moving average of the RTTs this node's probes measure.
@@ -46,12 +49,14 @@ type Core struct {
 	// sample is the outstanding coordinate sample, if any.
 	sample    *sampleRequest
 	sampleSeq uint32
-	// rtts are the RTTs measured directly; targetTurn and targetCursor
-	// pick the coordinate samples that confirm nearest answers
+	// rtts are the RTTs measured directly; targetTurn, targetCursor and
+	// unanswered pick the coordinate samples that confirm nearest answers
 	// (measured_target.go).
 	rtts         rttCache
+	probeSamples probeSampler
 	targetTurn   bool
 	targetCursor string
+	unanswered   map[overlay.NodeID]time.Time
 
 	out   Ready
 	stats Stats
@@ -63,7 +68,8 @@ func New(now time.Time, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge)}
+	c := &Core{cfg: cfg, rng: cfg.Rand, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
+		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}}
 	var err error
 	if c.codec, err = NewCodec(); err != nil {
 		return nil, err
@@ -169,11 +175,14 @@ func (c *Core) Tick(now time.Time) {
 	c.sw.Tick(now)
 	c.cat.Expire(now)
 	c.rtts.expire(now)
+	if !c.placed {
+		c.placeCoordinate(now)
+	}
 	if c.due(now, &c.nextCoordinate, c.cfg.CoordinateInterval) {
 		c.maybeBroadcastCoordinate(now)
 	}
 	if c.due(now, &c.nextAntiEntropy, c.cfg.AntiEntropyInterval) {
-		c.startAntiEntropy()
+		c.startAntiEntropy(1)
 	}
 	if c.due(now, &c.nextSample, c.cfg.SampleInterval) {
 		c.requestSample(now)

@@ -65,7 +65,7 @@ func (c *Core) onSWIM(now time.Time, e swim.Event) {
 		// copy when Plumtree delivers it back.
 		c.broadcast(now, LivenessUpdate{Update: e.Update})
 	case swim.ProbeRTT:
-		c.onProbe(e)
+		c.onProbe(now, e)
 		c.rtts.observe(now, e.Peer.ID, e.RTT)
 		c.out.Events = append(c.out.Events, ProbeRTT{Peer: e.Peer, RTT: e.RTT})
 	}

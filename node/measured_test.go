@@ -140,7 +140,10 @@ func TestNearestCandidatesAreMeasuredInRankOrder(t *testing.T) {
 	c.rtts.observe(t0, "w3", 33*ms)
 	require.Equal(t, overlay.NodeID("w4"), candidate(t, c, t0), "w2 measured far makes room for w4")
 	c.rtts.observe(t0, "w4", 41*ms)
-	require.Empty(t, candidate(t, c, t0), "the first three, w1, w3 and w4, are all measured")
+	require.Equal(t, overlay.NodeID("w5"), candidate(t, c, t0),
+		"w5's 50 ms estimate is within this fresh node's error (1.5) of w4's 41 ms")
+	c.rtts.observe(t0, "w5", 90*ms)
+	require.Empty(t, candidate(t, c, t0), "the first three, w1, w3 and w4, and w5 are all measured")
 
 	half := DefaultMeasuredRTTMaxAge / 2
 	require.Empty(t, candidate(t, c, t0.Add(half-time.Second)))
@@ -154,6 +157,20 @@ func TestNearestCandidatesAreMeasuredInRankOrder(t *testing.T) {
 	assert.Equal(t, []string{"w1 12ms true", "w3 33ms true", "w4 41ms true"}, got, "queries rank by the measurements")
 }
 
+func TestConfirmationCandidatesReachAsFarAsTheEstimateError(t *testing.T) {
+	res := catalog.Result{}
+	for _, rtt := range []time.Duration{10 * ms, 20 * ms, 30 * ms, 35 * ms, 45 * ms, 46 * ms} {
+		res.Instances = append(res.Instances, catalog.Instance{EstimatedRTT: rtt, RTTKnown: true})
+	}
+	res.Instances = append(res.Instances, catalog.Instance{}) // no coordinate: never a candidate past k
+	count := func(k int, fromError float64) int { return len(ConfirmationCandidates(res, k, fromError)) }
+	assert.Equal(t, 3, count(3, 0), "no error: the first three")
+	assert.Equal(t, 4, count(3, 0.2), "35 ms is within 20 % of 30 ms, 45 ms is not")
+	assert.Equal(t, 6, count(3, 0.6), "up to 48 ms")
+	assert.Equal(t, 6, count(3, 10), "never the one without a coordinate")
+	assert.Equal(t, 7, count(7, 0), "k past the answer: all of it")
+}
+
 func TestTargetedSamplesAlternateWithRandomOnes(t *testing.T) {
 	c := candidateCore(t)
 	var targeted []bool
@@ -164,6 +181,26 @@ func TestTargetedSamplesAlternateWithRandomOnes(t *testing.T) {
 	}
 	assert.Equal(t, []bool{true, false, true, false}, targeted)
 	assert.Equal(t, uint64(2), c.Stats().TargetedSamples)
+}
+
+// TestUnansweredCandidateIsBackedOff: a candidate that leaves a targeted
+// sample unanswered gives its turns to the next one until a measured
+// candidate would be refreshed.
+func TestUnansweredCandidateIsBackedOff(t *testing.T) {
+	c := candidateCore(t)
+	targets := func(from time.Time) []overlay.NodeID {
+		var got []overlay.NodeID
+		for i := range 4 { // targeted and random samples alternate; none is answered
+			c.requestSample(from.Add(time.Duration(i) * sampleTimeout))
+			if c.sample.targeted {
+				got = append(got, c.sample.peer.ID)
+			}
+		}
+		return got
+	}
+	assert.Equal(t, []overlay.NodeID{"w1", "w2"}, targets(t0), "w1 did not answer: w2 is measured next")
+	assert.Equal(t, []overlay.NodeID{"w3", "w1"}, targets(t0.Add(DefaultMeasuredRTTMaxAge/2)),
+		"w2 is still backed off; w1's back-off is over")
 }
 
 // TestCoreMeasuresItsProbes: the RTT of a SWIM probe is measured, as the

@@ -97,6 +97,7 @@ var (
 	descRefusedRecs = desc("catalog", "records_refused_total", "Records the catalog refused: invalid (a limit of a record) or full (MaxMembers).", "reason")
 	descCacheBytes  = desc("broadcast", "cache_bytes", "Bytes of broadcast payloads cached to answer GRAFTs.")
 	descCacheEvicts = desc("broadcast", "cache_evictions_total", "Broadcast payloads evicted from the cache or never cached, by cause.", "cause")
+	descOversize    = desc("broadcast", "oversize_total", "Broadcasts refused for a payload over plumtree's MaxPayloadBytes: own ones not sent, received ones dropped.", "direction")
 )
 
 // agentCollector turns the agent's counters and the transport's into
@@ -108,7 +109,7 @@ func (c *agentCollector) Describe(ch chan<- *prometheus.Desc) {
 		descActive, descPassive, descMembers, descSuspicions, descRefutations, descDeaths, descHealth, descInc,
 		descVivError, descReconnects, descRejoins, descWidenings, descIgnored, descMessages, descBytes, descDrops, descRefused,
 		descDecodeErrs, descEncodeErrs, descTargeted, descMeasured,
-		descLimited, descPktDrops, descRefusedRecs, descCacheBytes, descCacheEvicts,
+		descLimited, descPktDrops, descRefusedRecs, descCacheBytes, descCacheEvicts, descOversize,
 	} {
 		ch <- d
 	}
@@ -148,6 +149,8 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descCacheEvicts, pt.CacheEvictedCount, "max_entries")
 		counter(descCacheEvicts, pt.CacheEvictedBytes, "max_bytes")
 		counter(descCacheEvicts, pt.CacheRejected, "too_large")
+		counter(descOversize, pt.OversizeBroadcasts, "send")
+		counter(descOversize, pt.OversizeGossips, "receive")
 	}
 	r, ok := c.a.tr.(overlay.StatsReporter)
 	if !ok {

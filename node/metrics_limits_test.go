@@ -1,6 +1,8 @@
 package node
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +79,31 @@ func TestMetricsCountRecordsRefusedByAFullCatalog(t *testing.T) {
 	assert.Equal(t, 2, full.View().Catalog.Len(), "it holds MaxMembers")
 	require.True(t, h.waitFor(time.Minute, func() bool { return h.sees(all, catalog.Alive, all[0]) }), "the others list all three")
 	assert.Positive(t, gatherValue(t, full.Agent, "overlay_broadcast_cache_bytes"), "broadcasts are cached")
+}
+
+// A record broadcast that exceeds a receiver's MaxPayloadBytes is dropped
+// there and counted, and one over the sender's own bound is not sent.
+func TestMetricsCountOversizeBroadcasts(t *testing.T) {
+	h := newHarness(t)
+	const limit = 2048
+	small := func(c *AgentConfig) { c.Seeds = []string{addr("a")}; c.Core.Plumtree.MaxPayloadBytes = limit }
+	a := h.start("a", func(c *AgentConfig) { c.Seeds = []string{addr("b")} })
+	b := h.start("b", small)
+	require.True(t, h.waitFor(time.Minute, func() bool { return h.sees([]string{"a", "b"}, catalog.Alive) }))
+
+	big := catalog.Service{ID: "big", Name: "big", Health: catalog.Passing, Tags: []string{strings.Repeat("t", 100)}}
+	for len(big.Tags) < 30 { // about 3 KB, over the limit
+		big.Tags = append(big.Tags, strings.Repeat("t", 100-len(big.Tags)))
+	}
+	require.NoError(t, a.RegisterService(context.Background(), big))
+	require.True(t, h.waitFor(time.Minute, func() bool {
+		got, _ := series(gather(t, b.Agent)["overlay_broadcast_oversize_total"], map[string]string{"direction": "receive"})
+		return got > 0
+	}), "b drops a's oversize record broadcast")
+
+	require.NoError(t, b.RegisterService(context.Background(), big))
+	require.True(t, h.waitFor(time.Minute, func() bool {
+		got, _ := series(gather(t, b.Agent)["overlay_broadcast_oversize_total"], map[string]string{"direction": "send"})
+		return got > 0
+	}), "b does not send its own oversize record")
 }

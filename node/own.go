@@ -13,9 +13,10 @@ import (
 
 // ownRecord is this node's record as it stands.
 func (c *Core) ownRecord() catalog.Record {
-	// Rounded as the wire rounds it, so that every catalog holds, and
-	// hashes, the same record.
-	coord := c.viv.Coordinate().Rounded()
+	// The smoothed coordinate, which others rank this node by, rounded as
+	// the wire rounds it so that every catalog holds, and hashes, the same
+	// record.
+	coord := c.viv.Smoothed().Rounded()
 	inc := c.sw.Incarnation()
 	return catalog.Record{
 		Member:           c.cfg.Self,
@@ -53,31 +54,87 @@ func (c *Core) broadcast(now time.Time, msg overlay.Message) {
 	c.pt.Broadcast(now, payload)
 }
 
-// maybeBroadcastCoordinate re-broadcasts the own record when the
-// coordinate has moved far enough since it was last sent and long enough
-// has passed; see DefaultCoordinateBudget.
+// maybeBroadcastCoordinate re-broadcasts the own record when the shown
+// coordinate has moved past the threshold since it was last sent, within
+// the cluster-wide budget; see DefaultCoordinateBudget.
 func (c *Core) maybeBroadcastCoordinate(now time.Time) {
-	moved := c.viv.Coordinate().DistanceTo(c.sentCoord)
-	routine := max(c.cfg.CoordinateMove, time.Duration(c.cfg.CoordinateMoveRatio*float64(c.typicalRTT)))
-	if moved <= routine {
-		return
+	p := coordinatePolicy{
+		threshold: c.routineMove(),
+		members:   c.cat.Counts().Live(),
+		budget:    c.cfg.CoordinateBudget,
+		interval:  c.cfg.CoordinateInterval,
 	}
-	wait := c.cfg.CoordinateInterval
-	if moved <= c.typicalRTT/2 {
-		members := float64(c.cat.Counts().Live())
-		wait = max(wait, time.Duration(members/c.cfg.CoordinateBudget*float64(time.Second)))
-	}
-	if now.Sub(c.sentAt) >= wait {
+	if wait, ok := p.wait(c.viv.Smoothed(), c.sentCoord); ok && now.Sub(c.sentAt) >= wait {
 		_ = c.publishOwnRecord(now) // the own record is valid by construction
 	}
 }
 
-// onProbe feeds a probe's RTT and the peer's coordinate to Vivaldi.
-func (c *Core) onProbe(e swim.ProbeRTT) {
+// placeCoordinate broadcasts the own record as soon as the shown
+// coordinate has first moved far from the one last sent, by more than half
+// the typical RTT, with an error estimate below the sent one's. The record
+// sent at join holds the origin with the maximum error; without this,
+// other members would place a new node there until maybeBroadcastCoordinate
+// sends an unsettled coordinate, one to two CoordinateIntervals later.
+func (c *Core) placeCoordinate(now time.Time) {
+	coord := c.viv.Smoothed()
+	moved := coord.Shift(c.sentCoord)
+	if coord.Error >= c.sentCoord.Error || moved <= c.routineMove() || moved <= c.typicalRTT/2 {
+		return
+	}
+	c.placed = true
+	_ = c.publishOwnRecord(now) // the own record is valid by construction
+}
+
+// routineMove is how far the coordinate may move before it is worth
+// re-broadcasting; see DefaultCoordinateMove.
+func (c *Core) routineMove() time.Duration {
+	return max(c.cfg.CoordinateMove, time.Duration(c.cfg.CoordinateMoveRatio*float64(c.typicalRTT)))
+}
+
+// unsettledError is the error estimate above which a coordinate has not
+// settled: a third of vivaldi.DefaultVivaldiErrorMax, the estimate of a node
+// that has measured nothing. Settled PlanetLab nodes estimate 0.1 to 0.3.
+const unsettledError = vivaldi.DefaultVivaldiErrorMax / 3
+
+// maxBudgetShare bounds how much more often than the budget's even share
+// a node that moved far may broadcast, so that however coordinates move,
+// the cluster sends at most maxBudgetShare times the budget.
+const maxBudgetShare = 2.0
+
+// coordinatePolicy decides when a moved coordinate is worth a broadcast.
+type coordinatePolicy struct {
+	threshold time.Duration // the smallest move worth telling
+	members   int           // live members sharing the budget
+	budget    float64       // routine broadcasts per second, cluster-wide
+	interval  time.Duration // the shortest wait
+}
+
+// wait returns how long after the broadcast of sent the coordinate coord
+// should go out, or false if it has not moved enough to go out at all.
+func (p coordinatePolicy) wait(coord, sent vivaldi.Coordinate) (time.Duration, bool) {
+	moved := coord.Shift(sent)
+	if moved <= p.threshold {
+		return 0, false
+	}
+	if sent.Error >= unsettledError && coord.Error < sent.Error/2 {
+		return p.interval, true // the cluster holds a coordinate it cannot trust yet
+	}
+	// A routine move: its share of the budget grows with the move, up to
+	// maxBudgetShare times the share of a move at the threshold.
+	share := max(float64(p.threshold)/float64(moved), 1/maxBudgetShare)
+	return max(p.interval, time.Duration(float64(p.members)/p.budget*share*float64(time.Second))), true
+}
+
+// onProbe feeds a probe's RTT and the peer's coordinate to Vivaldi, unless
+// a probe of the peer did less than ProbeSampleInterval ago.
+func (c *Core) onProbe(now time.Time, e swim.ProbeRTT) {
 	msg, err := c.codec.Unmarshal(e.Payload)
 	sample, ok := msg.(CoordinateSample)
 	if err != nil || !ok {
 		c.stats.BadPayloads++
+		return
+	}
+	if !c.probeSamples.take(now, e.Peer.ID) {
 		return
 	}
 	c.updateCoordinate(e.Peer, sample.Coordinate, e.RTT)

@@ -18,7 +18,7 @@ func (c *Core) MeasuredRTTs() *MeasuredRTTs { return c.rtts.snapshot() }
 // me?" on a fresh snapshot, from this node's measured RTTs, coordinate and
 // datacenter.
 func (c *Core) Nearest(q catalog.Query) catalog.Result {
-	q.From = c.viv.Coordinate()
+	q.From = c.viv.Smoothed()
 	q.Measured = c.MeasuredRTTs().Lookup
 	if q.FromDatacenter == "" {
 		q.FromDatacenter = c.cfg.Datacenter
@@ -36,5 +36,6 @@ func (c *Core) Digest() []uint64 { return c.cat.Digest(c.cfg.AntiEntropyBuckets)
 // Counts returns how many members the catalog holds in each status.
 func (c *Core) Counts() catalog.Counts { return c.cat.Counts() }
 
-// Coordinate returns this node's current Vivaldi coordinate.
-func (c *Core) Coordinate() vivaldi.Coordinate { return c.viv.Coordinate() }
+// Coordinate returns the coordinate this node shows and ranks others from:
+// Vivaldi's, smoothed over its last few updates (vivaldi.Node.Smoothed).
+func (c *Core) Coordinate() vivaldi.Coordinate { return c.viv.Smoothed() }

@@ -23,17 +23,23 @@ type sampleRequest struct {
 	// warm is set once the warm-up has been answered: seq and sentAt are
 	// then the measured exchange's.
 	warm bool
+	// targeted marks a sample that confirms a nearest answer.
+	targeted bool
 }
 
 // requestSample asks a live member for its coordinate, one at a time: a
 // random one, or every other time one that a nearest answer needs
-// measured (sampleTarget); an unanswered request is dropped after sampleTimeout.
+// measured (sampleTarget); an unanswered request is dropped after
+// sampleTimeout, and an unanswered targeted one backs its member off.
 func (c *Core) requestSample(now time.Time) {
 	if c.sample != nil && now.Sub(c.sample.sentAt) < sampleTimeout {
 		return
 	}
-	peer, ok := c.sampleTarget(now)
-	if !ok {
+	if c.sample != nil && c.sample.targeted {
+		c.backOff(now, c.sample.peer.ID)
+	}
+	peer, targeted := c.sampleTarget(now)
+	if !targeted {
 		r, found := c.cat.Sample(c.rng, 4, c.isLiveOther)
 		if !found {
 			return
@@ -41,7 +47,7 @@ func (c *Core) requestSample(now time.Time) {
 		peer = r.Member
 	}
 	c.sampleSeq++
-	c.sample = &sampleRequest{peer: peer, seq: c.sampleSeq, sentAt: now}
+	c.sample = &sampleRequest{peer: peer, seq: c.sampleSeq, sentAt: now, targeted: targeted}
 	c.send(peer, SampleRequest{Seq: c.sampleSeq, Warmup: true})
 }
 

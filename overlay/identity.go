@@ -31,18 +31,30 @@ type Identity struct {
 // and may serve as both a TLS client and a TLS server certificate, and
 // returns the identity they make.
 func NewIdentity(ca *x509.Certificate, nc *NodeCert) (*Identity, error) {
-	if ca == nil || nc == nil || nc.Cert == nil || nc.Key == nil {
+	return NewIdentityTrusting([]*x509.Certificate{ca}, nc)
+}
+
+// NewIdentityTrusting is [NewIdentity] trusting several CAs, as a cluster
+// does while it rotates its CA (SECURITY.md): a peer's certificate, and
+// nc, must chain to one of them. [Identity.CA] returns the first.
+func NewIdentityTrusting(cas []*x509.Certificate, nc *NodeCert) (*Identity, error) {
+	if len(cas) == 0 || nc == nil || nc.Cert == nil || nc.Key == nil {
 		return nil, fmt.Errorf("%w: missing CA, certificate or key", ErrInvalidIdentity)
 	}
-	if !ca.IsCA {
-		return nil, fmt.Errorf("%w: %q is not a CA certificate", ErrInvalidIdentity, ca.Subject.CommonName)
+	roots := x509.NewCertPool()
+	for _, ca := range cas {
+		if ca == nil {
+			return nil, fmt.Errorf("%w: missing CA", ErrInvalidIdentity)
+		}
+		if !ca.IsCA {
+			return nil, fmt.Errorf("%w: %q is not a CA certificate", ErrInvalidIdentity, ca.Subject.CommonName)
+		}
+		roots.AddCert(ca)
 	}
 	if !publicKeysEqual(nc.Cert.PublicKey, nc.Key.Public()) {
 		return nil, fmt.Errorf("%w: the key does not belong to the certificate of %q", ErrInvalidIdentity, nc.Cert.Subject.CommonName)
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	id := &Identity{ca: ca, roots: roots, cert: nc.TLSCertificate()}
+	id := &Identity{ca: cas[0], roots: roots, cert: nc.TLSCertificate()}
 	for _, usage := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
 		name, err := id.verifyChain([]*x509.Certificate{nc.Cert}, usage, time.Now())
 		if err != nil {
@@ -62,7 +74,8 @@ func (id *Identity) Name() NodeID { return id.name }
 // Certificate returns the node's own certificate.
 func (id *Identity) Certificate() *x509.Certificate { return id.cert.Leaf }
 
-// CA returns the cluster CA certificate the identity trusts.
+// CA returns the cluster CA certificate the identity trusts: the first,
+// if it trusts several.
 func (id *Identity) CA() *x509.Certificate { return id.ca }
 
 // verifyChain checks that certs, as a peer presented them (leaf first),

@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"bytes"
 	"crypto/x509"
 	"net/url"
 	"os"
@@ -256,4 +257,41 @@ func FuzzNodeNameOf(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, name, again)
 	})
+}
+
+// TestCABundleTrustsEveryCAInIt is the middle of a CA rotation: a node
+// whose CA file holds the old and the new CA accepts peers of both, while
+// a node that trusts only the new CA refuses the old one's.
+func TestCABundleTrustsEveryCAInIt(t *testing.T) {
+	oldCA, newCA := newTestCA(t), newTestCA(t)
+	issue := func(ca *CA, name NodeID) *NodeCert {
+		nc, err := ca.Issue(name, CertOptions{})
+		require.NoError(t, err)
+		return nc
+	}
+	nc := issue(newCA, "rotating")
+	keyPEM, err := nc.KeyPEM()
+	require.NoError(t, err)
+	bundle := append(append(oldCA.CertPEM(), '\n'), newCA.CertPEM()...)
+	both, err := ParseIdentity(bundle, nc.CertPEM(), keyPEM)
+	require.NoError(t, err)
+	assert.Equal(t, oldCA.Cert, both.CA(), "the first CA of the file")
+	newOnly, err := ParseIdentity(newCA.CertPEM(), nc.CertPEM(), keyPEM)
+	require.NoError(t, err)
+
+	now := time.Now()
+	for _, peer := range []*NodeCert{issue(oldCA, "old-peer"), issue(newCA, "new-peer")} {
+		_, err := both.verifyChain([]*x509.Certificate{peer.Cert}, x509.ExtKeyUsageClientAuth, now)
+		assert.NoError(t, err, "%s under the bundle", peer.Name)
+	}
+	_, err = newOnly.verifyChain([]*x509.Certificate{issue(oldCA, "old-peer").Cert}, x509.ExtKeyUsageClientAuth, now)
+	assert.Error(t, err, "the old CA is no longer trusted")
+
+	many := bytes.Repeat(append(newCA.CertPEM(), '\n'), maxBundleCerts+1)
+	_, err = ParseIdentity(many, nc.CertPEM(), keyPEM)
+	assert.ErrorIs(t, err, ErrInvalidPEM, "a bounded bundle")
+	_, err = ParseIdentity(append(bundle, "junk"...), nc.CertPEM(), keyPEM)
+	assert.ErrorIs(t, err, ErrInvalidPEM, "nothing but certificates")
+	_, err = ParseIdentity(append(bundle, nc.CertPEM()...), nc.CertPEM(), keyPEM)
+	assert.ErrorIs(t, err, ErrInvalidIdentity, "only CA certificates")
 }

@@ -88,11 +88,12 @@ func LoadCA(certPath, keyPath string) (*CA, error) {
 	return ca, nil
 }
 
-// ParseIdentity decodes the cluster CA certificate, a node certificate and
-// its key, each a PEM file's contents, and checks them as [NewIdentity]
-// does.
+// ParseIdentity decodes the cluster CA certificates, a node certificate
+// and its key, each a PEM file's contents, and checks them as
+// [NewIdentityTrusting] does. caPEM holds one CA certificate, or several
+// while the cluster rotates its CA.
 func ParseIdentity(caPEM, certPEM, keyPEM []byte) (*Identity, error) {
-	ca, err := parseCertPEM(caPEM)
+	cas, err := parseCertBundlePEM(caPEM)
 	if err != nil {
 		return nil, fmt.Errorf("CA certificate: %w", err)
 	}
@@ -104,7 +105,37 @@ func ParseIdentity(caPEM, certPEM, keyPEM []byte) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
-	return NewIdentity(ca, &NodeCert{Cert: cert, Key: key})
+	return NewIdentityTrusting(cas, &NodeCert{Cert: cert, Key: key})
+}
+
+// maxBundleCerts bounds the CA certificates of a CA file: a rotation needs
+// two.
+const maxBundleCerts = 8
+
+// parseCertBundlePEM decodes one or more CERTIFICATE blocks, separated by
+// whitespace only.
+func parseCertBundlePEM(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for rest := data; len(bytes.TrimSpace(rest)) > 0; {
+		if len(certs) == maxBundleCerts {
+			return nil, fmt.Errorf("%w: more than %d certificates", ErrInvalidPEM, maxBundleCerts)
+		}
+		block, next := pem.Decode(rest)
+		if block == nil {
+			return nil, fmt.Errorf("%w: data that is not a PEM block", ErrInvalidPEM)
+		}
+		// Each block is then parsed alone, by the same rules as one file.
+		cert, err := parseCertPEM(rest[:len(rest)-len(next)])
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, cert)
+		rest = next
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%w: no PEM block", ErrInvalidPEM)
+	}
+	return certs, nil
 }
 
 // LoadIdentity reads the cluster CA certificate, the node certificate and

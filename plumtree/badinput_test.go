@@ -32,6 +32,7 @@ func TestBadInputIsIgnoredAndCounted(t *testing.T) {
 		msg     overlay.Message
 		counter func(Stats) uint64
 	}{
+		{"GOSSIP over MaxPayloadBytes", peer("a"), Gossip{ID: mid(2), Round: 1, Payload: make([]byte, DefaultMaxPayloadBytes+1)}, func(s Stats) uint64 { return s.OversizeGossips }},
 		{"GOSSIP from self", peer(self), Gossip{ID: mid(2), Round: 1}, func(s Stats) uint64 { return s.FromSelf }},
 		{"PRUNE from self", peer(self), Prune{}, func(s Stats) uint64 { return s.FromSelf }},
 		{"sender with empty ID", overlay.Peer{Addr: "x:1"}, Prune{}, func(s Stats) uint64 { return s.InvalidSender }},

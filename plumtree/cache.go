@@ -26,10 +26,11 @@ type cachedMessage struct {
 	round   int // hops the message travelled to reach this node
 }
 
-// cacheSlot records when an entry was added, oldest first.
+// cacheSlot records when an entry was added, oldest first, in Unix
+// nanoseconds: 24 bytes a slot instead of 40 with a time.Time.
 type cacheSlot struct {
-	id MessageID
-	at time.Time
+	id      MessageID
+	atNanos int64
 }
 
 func newMessageCache(ttl time.Duration, maxEntries, maxBytes int) messageCache {
@@ -53,7 +54,7 @@ func (c *messageCache) add(now time.Time, id MessageID, round int, payload []byt
 		return false
 	}
 	c.entries[id] = cachedMessage{payload: payload, round: round}
-	c.order.push(cacheSlot{id: id, at: now})
+	c.order.push(cacheSlot{id: id, atNanos: now.UnixNano()})
 	c.bytes += len(payload)
 	for len(c.entries) > c.maxEntries {
 		c.evictOldest()
@@ -74,14 +75,14 @@ func (c *messageCache) get(id MessageID) (cachedMessage, bool) {
 
 // since returns the IDs cached at or after t, oldest first.
 func (c *messageCache) since(t time.Time) []cacheSlot {
-	slots := c.order.newest(func(s cacheSlot) bool { return !s.at.Before(t) })
+	slots := c.order.newest(func(s cacheSlot) bool { return s.atNanos >= t.UnixNano() })
 	slices.Reverse(slots)
 	return slots
 }
 
 // expire evicts every entry added CacheTTL or longer before now.
 func (c *messageCache) expire(now time.Time) {
-	for c.order.len() > 0 && !now.Before(c.order.front().at.Add(c.ttl)) {
+	for c.order.len() > 0 && now.UnixNano()-c.order.front().atNanos >= int64(c.ttl) {
 		c.evictOldest()
 		c.expired++
 	}

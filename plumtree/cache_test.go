@@ -97,7 +97,7 @@ func TestSeenSetBounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSeenSet(ttl, tt.maxEntries)
 			for i, at := range tt.addsAt {
-				s.add(mid(uint64(i+1)), seenRecord{at: t0.Add(at)})
+				s.add(mid(uint64(i+1)), newSeenRecord(t0.Add(at), 1, "a", false))
 			}
 			s.expire(t0.Add(tt.expireAt))
 			var seen []uint64

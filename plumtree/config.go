@@ -74,6 +74,15 @@ type Config struct {
 	// negative value disables it, as in the paper.
 	AnnounceWindow time.Duration
 
+	// MaxPayloadBytes bounds a broadcast's payload, sent or received.
+	// Default 768 KiB: room for a catalog record at its largest (half a
+	// frame, node/catalog) and its envelope, inside one
+	// overlay.DefaultMaxFrameBytes frame with the GOSSIP around it. A
+	// larger payload is not broadcast ([Node.Broadcast] returns the zero
+	// ID) and a received GOSSIP carrying one is dropped; both are counted
+	// in [Stats].
+	MaxPayloadBytes int
+
 	// MaxCacheEntries bounds the number of cached payloads. Default 10000
 	// (about 300 messages/s sustained over CacheTTL).
 	MaxCacheEntries int
@@ -84,7 +93,7 @@ type Config struct {
 
 	// SeenTTL is how long a received message's ID is remembered for
 	// exactly-once delivery and for the tree optimisations. Default
-	// 3×CacheTTL; must be at least CacheTTL. See the package comment for
+	// 2×CacheTTL; must be at least CacheTTL. See the package comment for
 	// what happens to a copy that arrives after its ID is forgotten.
 	SeenTTL time.Duration
 
@@ -150,6 +159,7 @@ const (
 	DefaultSecondGraftTimeout    = 250 * time.Millisecond
 	DefaultMaxIHaveEntries       = 256
 	DefaultCacheTTL              = 30 * time.Second
+	DefaultMaxPayloadBytes       = 3 * overlay.DefaultMaxFrameBytes / 4
 	DefaultMaxCacheEntries       = 10000
 	DefaultMaxCacheBytes         = 32 << 20
 	DefaultMaxMissing            = 10000
@@ -160,8 +170,11 @@ const (
 	DefaultOptimizationCooldown  = 5 * time.Second
 
 	// defaultSeenTTLFactor and defaultSeenEntriesFactor derive SeenTTL and
-	// MaxSeenEntries from the cache bounds.
-	defaultSeenTTLFactor     = 3
+	// MaxSeenEntries from the cache bounds. Copies of a message arrive
+	// within seconds of each other, and a GRAFT's within CacheTTL, so twice
+	// CacheTTL leaves a margin as long again. (It was 3: at 1,000 simulated
+	// nodes the seen sets were a quarter of the heap, 255 MB of 1 GB.)
+	defaultSeenTTLFactor     = 2
 	defaultSeenEntriesFactor = 10
 )
 
@@ -172,6 +185,7 @@ func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.MaxIHaveEntries, DefaultMaxIHaveEntries)
 	overlay.SetDefault(&c.CacheTTL, DefaultCacheTTL)
 	overlay.SetDefault(&c.AnnounceWindow, DefaultAnnounceWindow)
+	overlay.SetDefault(&c.MaxPayloadBytes, DefaultMaxPayloadBytes)
 	overlay.SetDefault(&c.MaxCacheEntries, DefaultMaxCacheEntries)
 	overlay.SetDefault(&c.MaxCacheBytes, DefaultMaxCacheBytes)
 	overlay.SetDefault(&c.SeenTTL, defaultSeenTTLFactor*c.CacheTTL)
@@ -214,6 +228,7 @@ func (c Config) Validate() error {
 		value int
 	}{
 		{"MaxIHaveEntries", c.MaxIHaveEntries},
+		{"MaxPayloadBytes", c.MaxPayloadBytes},
 		{"MaxCacheEntries", c.MaxCacheEntries},
 		{"MaxCacheBytes", c.MaxCacheBytes},
 		{"MaxSeenEntries", c.MaxSeenEntries},
@@ -230,6 +245,8 @@ func (c Config) Validate() error {
 	case c.MaxIHaveEntries > overlay.DefaultMaxArrayElements:
 		return fmt.Errorf("%w: MaxIHaveEntries is %d, above the codec's array limit %d",
 			ErrInvalidConfig, c.MaxIHaveEntries, overlay.DefaultMaxArrayElements)
+	case c.MaxPayloadBytes > overlay.DefaultMaxFrameBytes:
+		return fmt.Errorf("%w: MaxPayloadBytes is %d, above the frame limit %d", ErrInvalidConfig, c.MaxPayloadBytes, overlay.DefaultMaxFrameBytes)
 	case c.CacheTTL <= c.GraftTimeout+c.SecondGraftTimeout:
 		return fmt.Errorf("%w: CacheTTL %v must exceed GraftTimeout+SecondGraftTimeout (%v), or GRAFTs cannot be answered",
 			ErrInvalidConfig, c.CacheTTL, c.GraftTimeout+c.SecondGraftTimeout)

@@ -23,6 +23,7 @@ func TestNewFillsDefaultsWithoutTouchingCaller(t *testing.T) {
 	assert.Zero(t, got.IHaveFlushInterval, "immediate flush is the default")
 	assert.Equal(t, DefaultMaxIHaveEntries, got.MaxIHaveEntries)
 	assert.Equal(t, DefaultCacheTTL, got.CacheTTL)
+	assert.Equal(t, DefaultMaxPayloadBytes, got.MaxPayloadBytes)
 	assert.Equal(t, DefaultMaxCacheEntries, got.MaxCacheEntries)
 	assert.Equal(t, DefaultMaxCacheBytes, got.MaxCacheBytes)
 	assert.Equal(t, defaultSeenTTLFactor*DefaultCacheTTL, got.SeenTTL)
@@ -59,6 +60,8 @@ func TestValidateRejectsNonsense(t *testing.T) {
 		{"MaxIHaveEntries above codec limit", func(c *Config) { c.MaxIHaveEntries = overlay.DefaultMaxArrayElements + 1 }},
 		{"negative CacheTTL", func(c *Config) { c.CacheTTL = -1 }},
 		{"CacheTTL within graft timers", func(c *Config) { c.CacheTTL = DefaultGraftTimeout + DefaultSecondGraftTimeout }},
+		{"negative MaxPayloadBytes", func(c *Config) { c.MaxPayloadBytes = -1 }},
+		{"MaxPayloadBytes above the frame limit", func(c *Config) { c.MaxPayloadBytes = overlay.DefaultMaxFrameBytes + 1 }},
 		{"negative MaxCacheEntries", func(c *Config) { c.MaxCacheEntries = -1 }},
 		{"negative MaxCacheBytes", func(c *Config) { c.MaxCacheBytes = -1 }},
 		{"SeenTTL below CacheTTL", func(c *Config) { c.SeenTTL = DefaultCacheTTL - time.Second }},

@@ -92,7 +92,7 @@
 // and while fewer than MaxSeenEntries newer messages have arrived. Beyond
 // that window an ID is forgotten, and a copy arriving later would be
 // delivered and pushed on again. That takes a copy surviving past SeenTTL
-// (default 90s), whereas copies are only forwarded on first receipt or
+// (default 60s), whereas copies are only forwarded on first receipt or
 // resent from a cache on GRAFT, which comes within seconds of the IHAVE;
 // the catalog above merges records idempotently in any case. Early
 // forgetting because of MaxSeenEntries is counted in

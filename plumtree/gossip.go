@@ -19,6 +19,10 @@ func (n *Node) onGossip(now time.Time, from overlay.NodeID, g Gossip) {
 		n.stats.Malformed++
 		return
 	}
+	if len(g.Payload) > n.cfg.MaxPayloadBytes {
+		n.stats.OversizeGossips++
+		return
+	}
 	nb, isNeighbor := n.peers.get(from)
 	if !isNeighbor {
 		n.stats.NotNeighbor++
@@ -52,7 +56,7 @@ func (n *Node) onGossip(now time.Time, from overlay.NodeID, g Gossip) {
 // from the neighbour it came from (Self for an own broadcast), which is
 // skipped when pushing.
 func (n *Node) accept(now time.Time, id MessageID, round int, payload []byte, from overlay.NodeID, repaired bool) {
-	n.seen.add(id, seenRecord{at: now, round: round, from: from, repaired: repaired})
+	n.seen.add(id, newSeenRecord(now, round, from, repaired))
 	n.cache.add(now, id, round, payload)
 	n.events = append(n.events, Deliver{ID: id, Payload: payload, Round: round, From: from})
 	n.stats.Delivered++

@@ -91,8 +91,13 @@ func (n *Node) NeighborDown(now time.Time, id overlay.NodeID) {
 
 // Broadcast sends payload to every node of the cluster and returns its ID.
 // The payload is copied. The node delivers its own message too (see
-// [Deliver]).
+// [Deliver]). A payload over MaxPayloadBytes is not sent: Broadcast
+// returns the zero ID and counts it in [Stats].OversizeBroadcasts.
 func (n *Node) Broadcast(now time.Time, payload []byte) MessageID {
+	if len(payload) > n.cfg.MaxPayloadBytes {
+		n.stats.OversizeBroadcasts++
+		return MessageID{}
+	}
 	id := n.ids.next()
 	n.stats.Broadcasts++
 	n.accept(now, id, 0, append([]byte(nil), payload...), n.cfg.Self, false)

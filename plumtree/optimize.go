@@ -150,7 +150,7 @@ func (n *Node) optimizeOnIHave(now time.Time, rec seenRecord, a announcement) {
 	if rec.repaired || rec.from == n.cfg.Self {
 		return
 	}
-	rule := n.preferLazy(eagerPath{sender: rec.from, round: rec.round, at: rec.at}, a)
+	rule := n.preferLazy(eagerPath{sender: rec.from, round: int(rec.round), at: rec.at()}, a)
 	if n.opt.observe(a.peer, rec.from, rule != noRule) >= n.cfg.OptimizationEvidence {
 		n.swap(now, a.peer, rec.from, rule)
 	}

@@ -19,13 +19,22 @@ type seenSet struct {
 	expired, evictedEarly uint64
 }
 
-// seenRecord is how a message first reached this node.
+// seenRecord is how a message first reached this node. A node remembers
+// every message of the last SeenTTL, so the record is kept small: 32 bytes,
+// with the time as Unix nanoseconds rather than a 24-byte time.Time.
 type seenRecord struct {
-	at       time.Time      // when it was received (or broadcast)
-	round    int            // hops it travelled; 0 for own broadcasts
 	from     overlay.NodeID // who sent it; the node itself for own broadcasts
+	atNanos  int64          // when it was received (or broadcast)
+	round    int32          // hops it travelled; 0 for own broadcasts (at most maxRound)
 	repaired bool           // it came in answer to one of our GRAFTs
 }
+
+func newSeenRecord(at time.Time, round int, from overlay.NodeID, repaired bool) seenRecord {
+	return seenRecord{from: from, atNanos: at.UnixNano(), round: int32(round), repaired: repaired}
+}
+
+// at returns when the message was received.
+func (r seenRecord) at() time.Time { return time.Unix(0, r.atNanos) }
 
 func newSeenSet(ttl time.Duration, maxEntries int) seenSet {
 	return seenSet{ttl: ttl, maxEntries: maxEntries, records: make(map[MessageID]seenRecord)}
@@ -43,7 +52,7 @@ func (s *seenSet) add(id MessageID, r seenRecord) {
 	s.order.push(id)
 	for len(s.records) > s.maxEntries {
 		oldest := s.order.pop()
-		if r.at.Sub(s.records[oldest].at) < s.ttl {
+		if r.atNanos-s.records[oldest].atNanos < int64(s.ttl) {
 			s.evictedEarly++
 		} else {
 			s.expired++
@@ -54,7 +63,7 @@ func (s *seenSet) add(id MessageID, r seenRecord) {
 
 // expire forgets every message received SeenTTL or longer before now.
 func (s *seenSet) expire(now time.Time) {
-	for s.order.len() > 0 && !now.Before(s.records[s.order.front()].at.Add(s.ttl)) {
+	for s.order.len() > 0 && now.UnixNano()-s.records[s.order.front()].atNanos >= int64(s.ttl) {
 		delete(s.records, s.order.pop())
 		s.expired++
 	}

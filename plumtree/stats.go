@@ -11,8 +11,9 @@ type Stats struct {
 	SeenCount    int // remembered message IDs
 	MissingCount int // messages announced but not yet received
 
-	Broadcasts uint64 // messages this node originated
-	Delivered  uint64 // Deliver events, own broadcasts included
+	Broadcasts         uint64 // messages this node originated
+	OversizeBroadcasts uint64 // broadcasts refused, their payload over MaxPayloadBytes
+	Delivered          uint64 // Deliver events, own broadcasts included
 
 	GossipReceived uint64 // GOSSIPs accepted for processing
 	Duplicates     uint64 // GOSSIPs for messages already received
@@ -49,6 +50,7 @@ type Stats struct {
 	WrongType        uint64 // messages that are not a Plumtree message value
 	Malformed        uint64 // messages or IHAVE entries with an invalid field
 	TooManyEntries   uint64 // IHAVEs with more than MaxIHaveEntries entries
+	OversizeGossips  uint64 // GOSSIPs whose payload exceeds MaxPayloadBytes
 	GraftUnknownID   uint64 // GRAFTs for a message never seen (or long forgotten)
 	BadNotifications uint64 // NeighborUp/Down for self, an invalid peer or an unknown neighbour
 }

@@ -54,11 +54,18 @@ const (
 	// (TestGravityCountersDrift).
 	DefaultGravityRho = 150 * time.Second
 	// DefaultMaxPeers bounds the peers whose latency-filter state a node
-	// keeps. A node measures its SWIM probe targets, which are its few
-	// HyParView active peers plus occasional indirect-probe helpers, so
-	// 1024 is far above what a node meets before ForgetPeer or eviction
-	// drops a departed peer, and costs well under a megabyte.
-	DefaultMaxPeers = 1024
+	// keeps. A node measures its few HyParView active peers over and over,
+	// and random members now and then (node's coordinate samples, one
+	// every 1.5 s): the filter matters for the first, and for the second
+	// holds at most a sample or two taken minutes apart. 128 keeps the
+	// active peers (evicted least recently updated first) and the last few
+	// minutes of samples. With 1024, at 1,000 simulated nodes the filters
+	// took 40 MB of a 1 GB heap, filling with members sampled once.
+	DefaultMaxPeers = 128
+	// DefaultSmoothingWindow is the time constant, in updates, of the
+	// moving average a node shows (see [Node.Smoothed]); measured in
+	// loadtest/RESULTS.md (the vivaldi experiment, 2026-12-02).
+	DefaultSmoothingWindow = 32
 )
 
 // MaxRTT is the largest round-trip time [Node.Update] accepts; longer
@@ -70,6 +77,7 @@ const (
 	maxDimensionality    = 64
 	maxAdjustmentWindow  = 1 << 16
 	maxLatencyFilterSize = 64
+	maxSmoothingWindow   = 1 << 16
 )
 
 // Config configures a [Node]. The zero value of every field except Rand
@@ -125,14 +133,18 @@ type Config struct {
 	// GravityRho is the gravity constant ρ (default 150 s); a larger value
 	// pulls more weakly.
 	GravityRho time.Duration
-	// MaxPeers bounds the peers with latency-filter state (default 1024).
+	// MaxPeers bounds the peers with latency-filter state (default 128).
 	// Past it, the peer updated least recently is forgotten.
 	MaxPeers int
+	// SmoothingWindow is the time constant, in updates, of the smoothed
+	// coordinate (default 32). At most 2^16; 1 smooths nothing.
+	SmoothingWindow int
 }
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.Dimensionality, DefaultDimensionality)
+	overlay.SetDefault(&c.SmoothingWindow, DefaultSmoothingWindow)
 	overlay.SetDefault(&c.VivaldiErrorMax, DefaultVivaldiErrorMax)
 	overlay.SetDefault(&c.VivaldiCE, DefaultVivaldiCE)
 	overlay.SetDefault(&c.VivaldiCC, DefaultVivaldiCC)
@@ -168,6 +180,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: negative GravityRho %v", ErrInvalidConfig, c.GravityRho)
 	case c.MaxPeers < 1:
 		return fmt.Errorf("%w: MaxPeers %d < 1", ErrInvalidConfig, c.MaxPeers)
+	case c.SmoothingWindow < 1 || c.SmoothingWindow > maxSmoothingWindow:
+		return fmt.Errorf("%w: SmoothingWindow %d outside 1..%d", ErrInvalidConfig, c.SmoothingWindow, maxSmoothingWindow)
 	}
 	return nil
 }

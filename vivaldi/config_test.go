@@ -19,7 +19,7 @@ func TestConfigValidate(t *testing.T) {
 		{"everything set", func(c *Config) {
 			*c = Config{Rand: c.Rand, Dimensionality: 3, VivaldiErrorMax: 2, VivaldiCE: 1, VivaldiCC: 0.1,
 				AdjustmentWindowSize: 5, HeightMin: time.Millisecond, LatencyFilterSize: 5,
-				GravityRho: time.Second, MaxPeers: 1}
+				GravityRho: time.Second, MaxPeers: 1, SmoothingWindow: 1}
 		}, ""},
 		{"no rand", func(c *Config) { c.Rand = nil }, "Rand is nil"},
 		{"negative dimensionality", func(c *Config) { c.Dimensionality = -1 }, "Dimensionality"},
@@ -38,6 +38,8 @@ func TestConfigValidate(t *testing.T) {
 		{"huge filter", func(c *Config) { c.LatencyFilterSize = maxLatencyFilterSize + 1 }, "LatencyFilterSize"},
 		{"negative rho", func(c *Config) { c.GravityRho = -time.Second }, "GravityRho"},
 		{"negative max peers", func(c *Config) { c.MaxPeers = -1 }, "MaxPeers"},
+		{"negative smoothing", func(c *Config) { c.SmoothingWindow = -1 }, "SmoothingWindow"},
+		{"huge smoothing", func(c *Config) { c.SmoothingWindow = maxSmoothingWindow + 1 }, "SmoothingWindow"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,6 +76,7 @@ func TestNewFillsDefaultsWithoutModifyingCallerConfig(t *testing.T) {
 		LatencyFilterSize:    DefaultLatencyFilterSize,
 		GravityRho:           DefaultGravityRho,
 		MaxPeers:             DefaultMaxPeers,
+		SmoothingWindow:      DefaultSmoothingWindow,
 	}
 	require.Equal(t, want, n.cfg)
 

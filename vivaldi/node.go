@@ -19,6 +19,7 @@ type Node struct {
 	coord  Coordinate
 	filter latencyFilter
 	adjust adjustmentWindow
+	smooth smoothed
 	stats  Stats
 	// dir is scratch space for the direction of a step.
 	dir []float64
@@ -34,6 +35,7 @@ func New(cfg Config) (*Node, error) {
 	return &Node{
 		cfg:    cfg,
 		coord:  cfg.origin(),
+		smooth: newSmoothed(cfg.SmoothingWindow, cfg.origin()),
 		filter: newLatencyFilter(cfg.LatencyFilterSize, cfg.MaxPeers),
 		adjust: newAdjustmentWindow(cfg.AdjustmentWindowSize),
 		dir:    make([]float64, cfg.Dimensionality),
@@ -42,6 +44,12 @@ func New(cfg Config) (*Node, error) {
 
 // Coordinate returns a copy of the node's coordinate.
 func (n *Node) Coordinate() Coordinate { return n.coord.clone() }
+
+// Smoothed returns a copy of the moving average of the node's coordinate
+// over its last SmoothingWindow updates: the coordinate to show others and
+// to rank them from. Coordinate is the one Vivaldi refines, which peers
+// need for their own updates.
+func (n *Node) Smoothed() Coordinate { return n.smooth.coord.clone() }
 
 // DistanceTo estimates the round-trip time from this node to the node at
 // other; see [Coordinate.DistanceTo].
@@ -87,6 +95,8 @@ func (n *Node) Update(peer overlay.NodeID, other Coordinate, rtt time.Duration) 
 	n.applyGravity()
 	if n.coord.Validate(n.cfg.Dimensionality) != nil {
 		n.reset()
+	} else {
+		n.smooth.add(n.coord)
 	}
 	n.stats.Updates++
 	return n.Coordinate(), nil
@@ -111,5 +121,6 @@ func (n *Node) check(peer overlay.NodeID, other Coordinate, rtt time.Duration) e
 func (n *Node) reset() {
 	n.coord = n.cfg.origin()
 	n.adjust.clear()
+	n.smooth.reset(n.coord)
 	n.stats.Resets++
 }

@@ -200,6 +200,7 @@ func TestBodyIsBounded(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, code)
 	_, field := apiError(t, body)
 	require.Equal(t, "body", field)
+	require.Equal(t, api.Refusals{BodyTooLarge: 1}, e.Server.Refusals())
 }
 
 func TestHealthOfOtherMembers(t *testing.T) {
@@ -388,4 +389,28 @@ func TestMountPoints(t *testing.T) {
 	require.Equal(t, "ui", string(body))
 	code, _, _ = e.do(t, "GET", "/metrics", "", "Host", "evil.example")
 	require.Equal(t, http.StatusForbidden, code, "the mounts keep the Host check")
+}
+
+func TestRegistrationPastTheAgentsLimitNamesTheField(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	env, err := apitest.NewEnv(ctx, apitest.Config{},
+		services.Config{Clock: clock.NewFake(time.Unix(0, 0)), MaxServices: 1}, api.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(env.Server)
+	defer func() {
+		srv.Close()
+		cancel()
+		require.NoError(t, <-env.Done)
+	}()
+	e := &testEnv{Env: env, url: srv.URL, client: srv.Client()}
+	code, _, _ := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"a"}`)
+	require.Equal(t, http.StatusOK, code)
+	code, _, body := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"b"}`)
+	require.Equal(t, http.StatusBadRequest, code)
+	msg, field := apiError(t, body)
+	require.Equal(t, "ID", field)
+	require.Contains(t, msg, "MaxServices")
+	var svcs map[string]any
+	e.get(t, "/v1/agent/services", &svcs)
+	require.Len(t, svcs, 1)
 }

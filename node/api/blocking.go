@@ -115,7 +115,7 @@ func (s *Server) view(render renderFunc) http.HandlerFunc {
 		case s.blocking <- struct{}{}:
 			defer func() { <-s.blocking }()
 		default:
-			writeError(w, &Error{Status: http.StatusTooManyRequests, Field: "index", Message: "too many blocking queries at once (" + strconv.Itoa(s.cfg.MaxBlockingQueries) + "); retry later"})
+			s.refuseBlocking(w, "index", "blocking queries")
 			return
 		}
 		timer := time.NewTimer(bp.wait)

@@ -131,3 +131,23 @@ func FuzzPathSegments(f *testing.F) {
 		require.Less(t, rec.Code, 500, "%s: %s", u, rec.Body)
 	})
 }
+
+// FuzzWriteQuery sends a fuzzed query string to the write endpoints that
+// read one (replace-existing-checks, note, wan), with a valid body; the
+// test backend's join only records the address.
+func FuzzWriteQuery(f *testing.F) {
+	s := fuzzServer(f)
+	f.Add(uint8(0), "replace-existing-checks=true")
+	f.Add(uint8(1), "note=all+good")
+	f.Add(uint8(2), "wan=1")
+	f.Add(uint8(0), "replace-existing-checks=maybe&token=x")
+	targets := []string{"/v1/agent/service/register", "/v1/agent/check/pass/service:web", "/v1/agent/join/127.0.0.1:1"}
+	f.Fuzz(func(t *testing.T, which uint8, query string) {
+		i := int(which) % len(targets)
+		body := ""
+		if i == 0 {
+			body = `{"Name":"web","Check":{"TTL":"10s"}}`
+		}
+		serve(t, s, "PUT", targets[i]+"?"+query, body)
+	})
+}

@@ -20,6 +20,7 @@ type Server struct {
 	memo     *memo
 	dir      directoryCache
 	seed     maphash.Seed
+	refused  refusalCounters
 }
 
 // New returns a Server. It copies cfg and fills in the defaults.

@@ -52,7 +52,7 @@ func (s *Server) watchService(w http.ResponseWriter, r *http.Request) {
 	case s.blocking <- struct{}{}:
 		defer func() { <-s.blocking }()
 	default:
-		writeError(w, &Error{Status: http.StatusTooManyRequests, Message: "too many blocking queries and streams at once (" + strconv.Itoa(s.cfg.MaxBlockingQueries) + "); retry later"})
+		s.refuseBlocking(w, "", "blocking queries and streams")
 		return
 	}
 	h := w.Header()

@@ -19,11 +19,12 @@ func localService(st *services.ServiceStatus) catalog.Service {
 	}
 }
 
-// readBody reads a request body within MaxBodyBytes.
-func readBody(r *http.Request) ([]byte, error) {
+// readBody reads a request body within MaxBodyBytes; a 413 is counted.
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
+		s.refused.bodyTooLarge.Add(1)
 		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Field: "body", Message: "the body exceeds " + itoa(tooBig.Limit) + " bytes"}
 	}
 	if err != nil {
@@ -33,7 +34,8 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // writeErrorFor maps the errors of a write: a refused definition or
-// record is the client's mistake, the rest the agent's.
+// record is the client's mistake, the rest the agent's; a data directory
+// that refused the change is a 507.
 func writeErrorFor(w http.ResponseWriter, err error) {
 	var fe *services.FieldError
 	switch {
@@ -45,6 +47,8 @@ func writeErrorFor(w http.ResponseWriter, err error) {
 		writeError(w, notFound("CheckID", "%v", err))
 	case errors.Is(err, services.ErrNotTTL):
 		writeError(w, badRequest("CheckID", "%v", err))
+	case errors.Is(err, services.ErrNotSaved):
+		writeError(w, &Error{Status: http.StatusInsufficientStorage, Message: err.Error() + "; nothing was changed"})
 	default:
 		writeError(w, err)
 	}
@@ -63,7 +67,7 @@ func (s *Server) registerService(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	body, err := readBody(r)
+	body, err := s.readBody(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -118,7 +122,7 @@ type checkUpdateJSON struct {
 
 // PUT /v1/agent/check/update/:id with {"Status": "passing", "Output": "…"}
 func (s *Server) checkUpdate(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	body, err := s.readBody(r)
 	if err != nil {
 		writeError(w, err)
 		return

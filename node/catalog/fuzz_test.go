@@ -33,3 +33,48 @@ func FuzzMerge(f *testing.F) {
 		require.Equal(t, x.Digest(3), y.Digest(3))
 	})
 }
+
+// FuzzApplyOrder builds up to five records of a few members from the input
+// and applies them to catalogs in every order, and once more repeated:
+// every catalog must end with the same records and the same digest.
+func FuzzApplyOrder(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30})
+	f.Add([]byte("\x00\x02\x01\x01\x01\x01\x02\x02\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x02\x01\x01\x01\x01\x02\x02\x01\x02\x03\x00\x01\x02\x00\x01"))
+	cfg := Config{Self: "self", Dimensionality: testDim}.withDefaults()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ch := &byteChooser{data: data}
+		var updates []Record
+		for range 1 + ch.IntN(5) {
+			if r := genRecord(ch); cfg.validateRecord(&r) == nil {
+				updates = append(updates, r)
+			}
+		}
+		want := newTestCatalog(t, nil)
+		mustApply(t, want, t0, updates...)
+		mustApply(t, want, t0, updates...) // idempotent
+		for _, order := range permutations(len(updates)) {
+			got := newTestCatalog(t, nil)
+			for _, i := range order {
+				mustApply(t, got, t0, updates[i])
+			}
+			require.Equal(t, want.Members(), got.Members(), "order %v", order)
+			require.Equal(t, want.Digest(3), got.Digest(3), "order %v", order)
+		}
+	})
+}
+
+// permutations returns every order of 0..n-1.
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			q := append(append(append([]int(nil), p[:i]...), n-1), p[i:]...)
+			out = append(out, q)
+		}
+	}
+	return out
+}

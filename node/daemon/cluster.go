@@ -56,6 +56,10 @@ type ClusterConfig struct {
 	// Tune and TuneTransport adjust every agent, as in Config.
 	Tune          func(*node.AgentConfig)
 	TuneTransport func(*overlay.Config)
+	// Identity, if set, gives node i its identity at each start (a CA
+	// rotation's test changes it between restarts); by default node i
+	// gets a new certificate from the cluster's CA.
+	Identity func(i int, ca *overlay.CA) (*overlay.Identity, error)
 	// Listen, if set, opens node i's socket instead of a UDP socket on
 	// 127.0.0.1 (with Matrix set, the socket is then wrapped by netem).
 	Listen func(i int) (net.PacketConn, error)
@@ -161,7 +165,13 @@ func (c *Cluster) startNode(ctx context.Context, i int) (*ClusterNode, error) {
 // which the later seeds then find through the runtime's joins.
 func (c *Cluster) newNode(cfg ClusterConfig, i int, regions [][]int, seeds []string) (*ClusterNode, error) {
 	name, dc := NodeName(i), fmt.Sprintf("dc%d", i%cfg.Datacenters+1)
-	id, err := c.CA.Identity(name, overlay.CertOptions{})
+	var id *overlay.Identity
+	var err error
+	if cfg.Identity != nil {
+		id, err = cfg.Identity(i, c.CA)
+	} else {
+		id, err = c.CA.Identity(name, overlay.CertOptions{})
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -88,7 +88,10 @@ func New(cfg Config) (d *Daemon, err error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	if d.services, err = services.New(services.Config{Publisher: d.agent, DataDir: cfg.DataDir, Logger: d.log}); err != nil {
+	if d.services, err = services.New(services.Config{
+		Publisher: d.agent, DataDir: cfg.DataDir, Logger: d.log,
+		MaxServices: acfg.Core.Catalog.MaxServicesPerMember, // the catalog's bound, refused with the field named
+	}); err != nil {
 		return nil, err
 	}
 	if cfg.APIAddr != "" {
@@ -102,6 +105,7 @@ func New(cfg Config) (d *Daemon, err error) {
 			return nil, fmt.Errorf("daemon: API: %w", err)
 		}
 	}
+	d.agent.Registry().MustRegister(daemonCollector{d})
 	if cfg.DNSAddr != "" {
 		if d.dns, err = dns.New(dns.Config{Backend: d.agent, Addr: cfg.DNSAddr, Domain: cfg.DNSDomain}); err != nil {
 			return nil, err

@@ -82,15 +82,21 @@ func TestNearestInstanceOverSimnetPlanetLab(t *testing.T) {
 			return index[overlay.NodeID(out.Instances[0].Node)]
 		}
 		// confirmed reports whether every agent has measured the RTT of
-		// each of its three best candidates, itself aside.
+		// each of the candidates it confirms (node.ConfirmationCandidates):
+		// its three best, and any other within its coordinate's error of
+		// the third, itself aside.
 		confirmed := func() bool {
-			for i, n := range c.Nodes {
-				out := answer(i, 3)
-				if len(out.Instances) < 3 {
+			for _, n := range c.Nodes {
+				v := n.Agent().View()
+				if v.Catalog == nil {
 					return false
 				}
-				for _, in := range out.Instances {
-					if !in.RTTMeasured && in.Node != string(n.Name) {
+				res := v.Nearest(catalog.Query{Service: "web", N: 6})
+				if len(res.Instances) < 3 {
+					return false
+				}
+				for _, in := range node.ConfirmationCandidates(res, 3, v.Coordinate.Error) {
+					if !in.RTTMeasured && in.Member.ID != n.Name {
 						return false
 					}
 				}
@@ -101,7 +107,7 @@ func TestNearestInstanceOverSimnetPlanetLab(t *testing.T) {
 		begin := time.Now()
 		waitVirtual(t, "20 agents converge", 5*time.Minute, time.Second, func() bool { return allAlive(c.Nodes) })
 		settled := waitVirtual(t, "every agent confirms its best candidates", 5*time.Minute, time.Second, confirmed)
-		t.Logf("every agent had measured its three best candidates %v after convergence", settled)
+		t.Logf("every agent had measured its candidates %v after convergence", settled)
 
 		live := func(j int) bool { return isInstance(j) }
 		best := func(i int, usable func(int) bool) int {

@@ -32,6 +32,14 @@ const (
 	// DefaultRetryInterval spaces the attempts to publish a health change
 	// that the Publisher failed to take.
 	DefaultRetryInterval = time.Second
+	// DefaultMaxServices is the catalog's bound on one member's services
+	// (catalog.DefaultMaxServicesPerMember), refused here first so that
+	// the answer can name the field.
+	DefaultMaxServices = catalog.DefaultMaxServicesPerMember
+	// DefaultMaxChecks bounds the checks of all the services together:
+	// four per service at the default bound on services, each a goroutine
+	// and a timer.
+	DefaultMaxChecks = 4 * DefaultMaxServices
 	// StateFile is the name of the file in Config.DataDir that keeps the
 	// registrations.
 	StateFile = "services.json"
@@ -59,6 +67,12 @@ type Config struct {
 	// RetryInterval spaces the retries of a failed health publication
 	// (default 1 s).
 	RetryInterval time.Duration
+	// MaxServices bounds the registered services (default 256, see
+	// DefaultMaxServices) and MaxChecks their checks together (default
+	// 1,024). A registration past either is refused with a [FieldError]
+	// and changes nothing.
+	MaxServices int
+	MaxChecks   int
 }
 
 func (c Config) withDefaults() Config {
@@ -70,6 +84,8 @@ func (c Config) withDefaults() Config {
 	}
 	overlay.SetDefault(&c.OutputUpdateInterval, DefaultOutputUpdateInterval)
 	overlay.SetDefault(&c.RetryInterval, DefaultRetryInterval)
+	overlay.SetDefault(&c.MaxServices, DefaultMaxServices)
+	overlay.SetDefault(&c.MaxChecks, DefaultMaxChecks)
 	return c
 }
 
@@ -81,6 +97,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Publisher is nil", ErrInvalidConfig)
 	case c.OutputUpdateInterval < 0 || c.RetryInterval < 0:
 		return fmt.Errorf("%w: negative interval", ErrInvalidConfig)
+	case c.MaxServices < 0 || c.MaxChecks < 0:
+		return fmt.Errorf("%w: negative MaxServices or MaxChecks", ErrInvalidConfig)
 	}
 	return nil
 }

@@ -26,6 +26,10 @@ var (
 	ErrNotTTL = errors.New("services: not a TTL check")
 	// ErrStopped reports a call to a Manager whose Run has returned.
 	ErrStopped = errors.New("services: manager stopped")
+	// ErrNotSaved reports a change refused because the data directory
+	// would not take it (full, read-only, gone): the change is undone, so
+	// that no registration vanishes at the next restart.
+	ErrNotSaved = errors.New("services: saving the registrations")
 )
 
 // Manager owns this agent's service instances and runs their checks. One
@@ -38,6 +42,9 @@ type Manager struct {
 	results chan checkResult
 	done    chan struct{}
 	started atomic.Bool
+	// overLimit counts the registrations refused at MaxServices or
+	// MaxChecks.
+	overLimit atomic.Uint64
 
 	view     atomic.Pointer[View]
 	notifier Notifier
@@ -251,8 +258,12 @@ func (m *Manager) register(ctx context.Context, def Definition) error {
 			return fieldErrorf(index("Checks", i)+".CheckID", "%q is already a check of service %q", c.ID, other.instance.def.ID)
 		}
 	}
-	now := m.cfg.Clock.Now()
 	old := m.services[def.ID]
+	if err := m.checkLimits(def, old); err != nil {
+		m.overLimit.Add(1)
+		return err
+	}
+	now := m.cfg.Clock.Now()
 	in := &instance{def: def}
 	for _, cd := range def.Checks {
 		c := &checkState{def: cd, instance: in, status: cd.Status, reportedAt: now, ttlDeadline: now.Add(cd.TTL)}
@@ -271,6 +282,7 @@ func (m *Manager) register(ctx context.Context, def Definition) error {
 	in.published = svc.Health
 	m.services[def.ID] = in
 	if err := m.save(); err != nil {
+		m.cfg.Logger.Error("registration undone: the data directory refused it", "service", def.ID, "err", err)
 		m.services[def.ID] = old
 		if old == nil {
 			delete(m.services, def.ID)
@@ -302,6 +314,7 @@ func (m *Manager) deregister(ctx context.Context, id string) (bool, error) {
 	}
 	delete(m.services, id)
 	if err := m.save(); err != nil {
+		m.cfg.Logger.Error("deregistration undone: the data directory refused it", "service", id, "err", err)
 		m.services[id] = in
 		_ = m.cfg.Publisher.RegisterService(ctx, in.service())
 		return false, err

@@ -48,7 +48,7 @@ func save(dir string, defs []Definition) error {
 		return fmt.Errorf("services: encoding the registrations: %w", err)
 	}
 	if err := writeAtomic(dir, StateFile, append(data, '\n')); err != nil {
-		return fmt.Errorf("services: saving the registrations: %w", err)
+		return fmt.Errorf("%w in %s: %w", ErrNotSaved, dir, err)
 	}
 	return nil
 }

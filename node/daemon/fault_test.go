@@ -1,0 +1,133 @@
+package daemon_test
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/overlayd/overlayd/node/daemon"
+	"github.com/overlayd/overlayd/overlay"
+)
+
+// The fault-injection tests of issue 8: eight whole agents over real QUIC
+// on simnet, in a testing/synctest bubble so that minutes of faults take
+// seconds. Each converges, suffers one fault, heals, and must end with
+// every catalog in agreement and every registered instance present. Their
+// figures are in loadtest/RESULTS.md.
+
+const faultNodes = 8
+
+// converge starts the cluster and waits until it agrees.
+func converge(t *testing.T, spares, extras int, edit func(*daemon.ClusterConfig)) (*faultCluster, func()) {
+	t.Helper()
+	fc, stop := startFaultCluster(t, faultNodes, spares, extras, edit)
+	waitVirtual(t, "the cluster converges", 2*time.Minute, 100*time.Millisecond, fc.agreed)
+	return fc, stop
+}
+
+func TestFaultPacketLossOnEveryLink(t *testing.T) {
+	skipHeavy(t)
+	synctest.Test(t, func(t *testing.T) {
+		fc, stop := converge(t, 0, 0, nil)
+		defer stop()
+		fc.net.setLoss(0.2)
+		time.Sleep(time.Minute)
+		fc.net.setLoss(0)
+		fc.recover(t, "20% loss on every link for 60 s")
+	})
+}
+
+func TestFaultOneWayPartition(t *testing.T) {
+	skipHeavy(t)
+	synctest.Test(t, func(t *testing.T) {
+		fc, stop := converge(t, 0, 0, nil)
+		defer stop()
+		const victim = 3
+		fc.fault(fc.Nodes[victim].Name)
+		for i := range fc.Nodes {
+			if i != victim { // the victim hears everyone; no one hears it
+				fc.net.setCut(fc.addr(victim), fc.addr(i), true)
+			}
+		}
+		time.Sleep(30 * time.Second)
+		for i := range fc.Nodes {
+			fc.net.setCut(fc.addr(victim), fc.addr(i), false)
+		}
+		fc.recover(t, "one-way partition of one node for 30 s")
+	})
+}
+
+func TestFaultNodePausedForTenSeconds(t *testing.T) {
+	skipHeavy(t)
+	synctest.Test(t, func(t *testing.T) {
+		fc, stop := converge(t, 0, 0, nil)
+		defer stop()
+		const victim = 5
+		fc.fault(fc.Nodes[victim].Name)
+		fc.net.pause(fc.addr(victim))
+		time.Sleep(10 * time.Second)
+		fc.net.resume(fc.addr(victim))
+		fc.recover(t, "one node's packets held for 10 s")
+	})
+}
+
+func TestFaultCrashRestartLoop(t *testing.T) {
+	skipHeavy(t)
+	synctest.Test(t, func(t *testing.T) {
+		const restarts = 12 // every 5 s for a minute
+		dataDir := t.TempDir()
+		fc, stop := converge(t, restarts, 0, func(c *daemon.ClusterConfig) { c.DataDir = dataDir })
+		defer stop()
+		const victim = 2
+		fc.fault(fc.Nodes[victim].Name)
+		before := fc.Nodes[victim].Agent().View().Incarnation
+		ctx := context.Background()
+		for range restarts {
+			time.Sleep(5 * time.Second)
+			err := fc.restart(ctx, victim)
+			require.NoError(t, err)
+		}
+		fc.recover(t, "crash-restart every 5 s for 60 s")
+		assert.Greater(t, fc.Nodes[victim].Agent().View().Incarnation, before, "each life starts above the last")
+	})
+}
+
+func TestFaultMemberWithAWrongCACertificateIsRefused(t *testing.T) {
+	skipHeavy(t)
+	synctest.Test(t, func(t *testing.T) {
+		fc, stop := converge(t, 0, 1, nil)
+		defer stop()
+		otherCA, err := overlay.NewThrowawayCA()
+		require.NoError(t, err)
+		id, err := otherCA.Identity("intruder", overlay.CertOptions{})
+		require.NoError(t, err)
+		intruder, err := daemon.New(daemon.Config{
+			Identity: id, Datacenter: "dc1", Conn: fc.extras[0],
+			Seeds: []string{fc.addr(0), fc.addr(1)},
+		})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- intruder.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+
+		time.Sleep(30 * time.Second)
+		for _, n := range fc.Nodes {
+			_, ok := n.Agent().View().Catalog.Get("intruder")
+			assert.False(t, ok, "%s lists the intruder", n.Name)
+		}
+		assert.Equal(t, 1, intruder.Agent().View().Catalog.Len(), "the intruder learns no member")
+		var refused uint64
+		for _, n := range fc.Nodes[:2] {
+			for _, k := range n.Transport().Stats().Refused {
+				refused += k
+			}
+		}
+		assert.Positive(t, refused, "the seeds count the refused handshakes")
+		fc.recover(t, "a member with a wrong-CA certificate joins for 30 s")
+	})
+}
