@@ -26,6 +26,7 @@ type clusterParams struct {
 	seed          uint64
 	steady        time.Duration // steady-state window after the bootstrap
 	timeout       time.Duration
+	phaseLimit    time.Duration // how long a scenario waits for its condition
 	crash         int           // crash: agents killed
 	split         time.Duration // partition: how long
 	churnPct      float64       // churn: agents restarted each round
@@ -43,7 +44,7 @@ type clusterParams struct {
 func defaultClusterParams() clusterParams {
 	return clusterParams{
 		n: 200, seeds: 3, dcs: 3, scenario: "bootstrap", netSpec: "loopback", seed: 1,
-		steady: 30 * time.Second, timeout: 10 * time.Minute, crash: 10, split: 60 * time.Second,
+		steady: 30 * time.Second, timeout: 10 * time.Minute, phaseLimit: 3 * time.Minute, crash: 10, split: 60 * time.Second,
 		churnPct: 10, churnRounds: 3, rate: 5, duration: 30 * time.Second, conc: 8,
 		perAddress: overlay.DefaultMaxConnections,
 	}
@@ -79,6 +80,7 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&p.seed, "seed", p.seed, "random seed of the scenario's choices (the agents' own randomness is not seeded)")
 	fs.DurationVar(&p.steady, "steady", p.steady, "steady-state window after the bootstrap, over which traffic, CPU and false positives are measured")
 	fs.DurationVar(&p.timeout, "timeout", p.timeout, "the whole run stops after this long")
+	fs.DurationVar(&p.phaseLimit, "phase-limit", p.phaseLimit, "how long a scenario waits for its condition (all dead, healed, back) before it reports \"not reached\" and the next begins")
 	fs.IntVar(&p.crash, "k", p.crash, "crash: agents killed at once")
 	fs.DurationVar(&p.split, "split", p.split, "partition: how long the cluster stays split")
 	fs.Float64Var(&p.churnPct, "churn", p.churnPct, "churn: percentage of the agents restarted each minute")
@@ -141,8 +143,8 @@ func (p *clusterParams) check() error {
 		return fmt.Errorf("-rate wants (0, 1000], -c at least 1")
 	case p.sampleEvery < 0:
 		return fmt.Errorf("-sample-interval must not be negative")
-	case p.timeout <= 0 || p.steady < 0 || p.split <= 0 || p.duration <= 0:
-		return fmt.Errorf("-timeout, -split and -duration must be positive, -steady not negative")
+	case p.timeout <= 0 || p.phaseLimit <= 0 || p.steady < 0 || p.split <= 0 || p.duration <= 0:
+		return fmt.Errorf("-timeout, -phase-limit, -split and -duration must be positive, -steady not negative")
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ func TestClusterBootstrapsAndDetectsACrash(t *testing.T) {
 	require.NotNil(t, d)
 	assert.Equal(t, 2, d.Crashed)
 	assert.Equal(t, 8, d.Survivors)
+	assert.Zero(t, d.DeadBefore)
 	assert.Equal(t, d.Pairs, d.Seen, "every survivor showed every victim dead")
 	require.NotNil(t, d.AllS)
 	assert.Positive(t, d.MedianS)
@@ -85,4 +86,22 @@ func TestTapDropsWhatCrossesThePartition(t *testing.T) {
 	tap.heal()
 	assert.True(t, arrives(0, 1))
 	assert.True(t, arrives(2, 0))
+}
+
+// TestCDFIsBoundedAndEndsAtOne draws the CDF of many samples with at most
+// cdfSteps steps, rising to 1 at the largest sample.
+func TestCDFIsBoundedAndEndsAtOne(t *testing.T) {
+	xs := make([]float64, 10_000)
+	for i := range xs {
+		xs[i] = float64(len(xs) - i)
+	}
+	s := cdf("x", "#000", xs)
+	assert.LessOrEqual(t, len(s.xs), 2*cdfSteps)
+	assert.Equal(t, len(s.xs), len(s.ys))
+	assert.Equal(t, 1.0, s.ys[len(s.ys)-1])
+	assert.Equal(t, 10_000.0, s.xs[len(s.xs)-1])
+	assert.Zero(t, s.ys[0])
+	small := cdf("x", "#000", []float64{3, 1, 2})
+	assert.Equal(t, []float64{1, 1, 2, 2, 3, 3}, small.xs)
+	assert.InDeltaSlice(t, []float64{0, 1.0 / 3, 1.0 / 3, 2.0 / 3, 2.0 / 3, 1}, small.ys, 1e-9)
 }

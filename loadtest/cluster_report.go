@@ -64,13 +64,15 @@ type steadyFigures struct {
 type detectFigures struct {
 	Crashed   int `json:"crashed"`
 	Survivors int `json:"survivors"`
-	// Pairs is survivors × crashed; Seen how many of them showed dead.
-	Pairs   int      `json:"pairs"`
-	Seen    int      `json:"seen"`
-	MedianS float64  `json:"median_s"`
-	P99S    float64  `json:"p99_s"`
-	MaxS    float64  `json:"max_s"`
-	AllS    *float64 `json:"all_s"`
+	// Pairs is survivors × crashed; DeadBefore how many showed the victim
+	// dead already at the crash; Seen how many came to show it dead after.
+	Pairs      int      `json:"pairs"`
+	DeadBefore int      `json:"dead_before"`
+	Seen       int      `json:"seen"`
+	MedianS    float64  `json:"median_s"`
+	P99S       float64  `json:"p99_s"`
+	MaxS       float64  `json:"max_s"`
+	AllS       *float64 `json:"all_s"`
 	// Times are each pair's detection time, for the CDF plot.
 	Times []float64 `json:"-"`
 }
@@ -145,7 +147,7 @@ func printClusterReport(w io.Writer, r *clusterResult) {
 		row("steady: dead verdicts declared (false positives)", "%d; all alive at the end: %v", s.FalseDeaths, s.AllAliveAtEnd)
 	}
 	if d := r.Detection; d != nil {
-		row(fmt.Sprintf("crash of %d: survivor×victim pairs showing dead", d.Crashed), "%d of %d", d.Seen, d.Pairs)
+		row(fmt.Sprintf("crash of %d: survivor×victim pairs coming to show dead", d.Crashed), "%d of %d (%d dead already)", d.Seen, d.Pairs, d.DeadBefore)
 		row("crash: detection per pair, median / p99 / max", "%.2f / %.2f / %.2f s", d.MedianS, d.P99S, d.MaxS)
 		row("crash: every survivor shows every victim dead", "%s", secondsText(d.AllS))
 	}

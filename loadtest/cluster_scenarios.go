@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -8,6 +9,14 @@ import (
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/overlay"
 )
+
+// waitPhase is waitUntil bounded by -phase-limit as well as the run's
+// timeout, so that a phase that does not end leaves time for the next.
+func (r *clusterRun) waitPhase(from time.Time, every time.Duration, cond func() bool) *float64 {
+	ctx, cancel := context.WithTimeout(r.ctx, r.p.phaseLimit)
+	defer cancel()
+	return waitUntil(ctx, from, every, cond)
+}
 
 // pickNonSeeds draws k distinct agents up that are not seeds.
 func (r *clusterRun) pickNonSeeds(k int) []int {
@@ -31,13 +40,22 @@ func (r *clusterRun) crash() error {
 	r.f.kill(victims)
 	t0 := time.Now()
 	_, survivors := r.f.nodes()
-	// seen[s][v] is when survivor s first showed victim v dead.
+	// seen[s][v] is when survivor s first showed victim v dead; -1 if it
+	// already did before the crash (after an earlier scenario), which is
+	// no detection.
 	seen := make([][]float64, len(survivors))
-	left := len(survivors) * len(victims)
-	for s := range seen {
+	left, before := len(survivors)*len(victims), 0
+	for s, obs := range survivors {
 		seen[s] = make([]float64, len(victims))
+		for v, name := range names {
+			if sees(obs, name, catalog.Dead) {
+				seen[s][v] = -1
+				left--
+				before++
+			}
+		}
 	}
-	all := waitUntil(r.ctx, t0, 100*time.Millisecond, func() bool {
+	all := r.waitPhase(t0, 100*time.Millisecond, func() bool {
 		at := time.Since(t0).Seconds()
 		for s, obs := range survivors {
 			for v, name := range names {
@@ -57,7 +75,8 @@ func (r *clusterRun) crash() error {
 			}
 		}
 	}
-	d := &detectFigures{Crashed: len(victims), Survivors: len(survivors), Pairs: len(survivors) * len(victims), Seen: len(times), AllS: all, Times: times}
+	d := &detectFigures{Crashed: len(victims), Survivors: len(survivors), Pairs: len(survivors) * len(victims),
+		DeadBefore: before, Seen: len(times), AllS: all, Times: times}
 	if len(times) > 0 {
 		d.MedianS, d.P99S, d.MaxS = quantile(times, 0.5), quantile(times, 0.99), slices.Max(times)
 	}
@@ -106,7 +125,7 @@ func (r *clusterRun) partition() error {
 	r.s.setPhase("heal")
 	r.f.tap.heal()
 	t1 := time.Now()
-	pf.HealS = waitUntil(r.ctx, t1, 100*time.Millisecond, func() bool { return r.f.allSeeAlive() })
+	pf.HealS = r.waitPhase(t1, 100*time.Millisecond, func() bool { return r.f.allSeeAlive() })
 	fmt.Fprintf(r.s.progress, "partition of %s: every catalog shows all %d alive %s after the heal\n", r.p.split, r.f.live(), secondsText(pf.HealS))
 	return nil
 }
@@ -132,7 +151,7 @@ func (r *clusterRun) churn() error {
 			n := r.f.node(i)
 			want[n.Name] = n.Transport().Self().Addr
 		}
-		back := waitUntil(r.ctx, t0, 200*time.Millisecond, func() bool {
+		back := r.waitPhase(t0, 200*time.Millisecond, func() bool {
 			if !r.f.allSeeAlive() {
 				return false
 			}
