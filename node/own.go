@@ -135,8 +135,9 @@ func (p coordinatePolicy) wait(coord, sent vivaldi.Coordinate) (time.Duration, b
 	return max(p.interval, time.Duration(float64(p.members)/p.budget*share*float64(time.Second))), true
 }
 
-// onProbe feeds a probe's RTT and the peer's coordinate to Vivaldi, unless
-// a probe of the peer did less than ProbeSampleInterval ago.
+// onProbe feeds a probe's RTT and the peer's coordinate to Vivaldi: a full
+// step, or ProbeRepeatWeight of one if a probe of the peer took a full
+// step less than ProbeSampleInterval ago.
 func (c *Core) onProbe(now time.Time, e swim.ProbeRTT) {
 	msg, err := c.codec.Unmarshal(e.Payload)
 	sample, ok := msg.(CoordinateSample)
@@ -144,16 +145,18 @@ func (c *Core) onProbe(now time.Time, e swim.ProbeRTT) {
 		c.stats.BadPayloads++
 		return
 	}
+	weight := 1.0
 	if !c.probeSamples.take(now, e.Peer.ID) {
-		return
+		weight = c.cfg.ProbeRepeatWeight
 	}
-	c.updateCoordinate(e.Peer, sample.Coordinate, e.RTT)
+	c.updateCoordinate(e.Peer, sample.Coordinate, e.RTT, weight)
 }
 
-// updateCoordinate feeds one RTT sample to Vivaldi and keeps the typical
-// RTT, an exponential moving average over about 20 samples.
-func (c *Core) updateCoordinate(peer overlay.Peer, coord vivaldi.Coordinate, rtt time.Duration) {
-	if _, err := c.viv.Update(peer.ID, coord, rtt); err != nil {
+// updateCoordinate feeds one RTT sample to Vivaldi, its step scaled by
+// weight, and keeps the typical RTT, an exponential moving average over
+// about 20 samples.
+func (c *Core) updateCoordinate(peer overlay.Peer, coord vivaldi.Coordinate, rtt time.Duration, weight float64) {
+	if _, err := c.viv.UpdateWeighted(peer.ID, coord, rtt, weight); err != nil {
 		c.stats.RejectedSamples++
 		return
 	}

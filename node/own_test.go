@@ -31,7 +31,7 @@ func TestFirstPlacedCoordinateGoesOutAtOnce(t *testing.T) {
 		vec := make([]float64, len(c.viv.Coordinate().Vec))
 		vec[i%len(vec)] = 0.05 * float64(1+i%3)
 		peer := overlay.Peer{ID: overlay.NodeID(rune('a' + i%20)), Addr: "10.0.0.2:7946"}
-		c.updateCoordinate(peer, vivaldi.Coordinate{Vec: vec, Error: 0.1}, 80*time.Millisecond)
+		c.updateCoordinate(peer, vivaldi.Coordinate{Vec: vec, Error: 0.1}, 80*time.Millisecond, 1)
 	}
 	require.Less(t, c.viv.Smoothed().Error, own.Coordinate.Error/2, "the samples placed the coordinate")
 	c.Tick(now)
@@ -40,7 +40,7 @@ func TestFirstPlacedCoordinateGoesOutAtOnce(t *testing.T) {
 	assert.Equal(t, c.viv.Smoothed().Rounded(), *own.Coordinate, "the own record holds the placed coordinate")
 
 	// Move it again: nothing goes out before the interval.
-	c.updateCoordinate(overlay.Peer{ID: "z", Addr: "10.0.0.3:7946"}, own.Coordinate.Rounded(), 200*time.Millisecond)
+	c.updateCoordinate(overlay.Peer{ID: "z", Addr: "10.0.0.3:7946"}, own.Coordinate.Rounded(), 200*time.Millisecond, 1)
 	c.Tick(now.Add(time.Second))
 	assert.Equal(t, sent+1, c.Stats().RecordBroadcasts, "a later move waits for CoordinateInterval")
 }

@@ -6,11 +6,12 @@ import (
 	"github.com/overlayd/overlayd/overlay"
 )
 
-// probeSampler lets a probe's RTT feed Vivaldi at most once per interval
-// for each peer. SWIM probes the same few active peers over and over; fed
-// every probe, Vivaldi fits those few at the expense of the rest of the
-// cluster, whose random coordinate samples then count for a quarter of the
-// updates. On the PlanetLab matrix, a node's nearest pick from fresh
+// probeSampler lets a probe's RTT feed Vivaldi a full step at most once
+// per interval for each peer; the probes in between take a fraction of one
+// (Config.ProbeRepeatWeight). SWIM probes the same few active peers over
+// and over; fed every probe in full, Vivaldi fits those few at the expense
+// of the rest of the cluster, whose random coordinate samples then count
+// for a quarter of the updates. On the PlanetLab matrix, a node's nearest pick from fresh
 // coordinates was right 0.69 of the time with every probe fed, and 0.77
 // with each active peer fed about once (loadtest/RESULTS.md, 2026-12-02).
 type probeSampler struct {
@@ -27,8 +28,8 @@ func newProbeSampler(interval time.Duration) probeSampler {
 	return probeSampler{interval: interval, last: make(map[overlay.NodeID]time.Time)}
 }
 
-// take reports whether a probe of peer at now may feed Vivaldi, and if so
-// counts it.
+// take reports whether a probe of peer at now may take a full step, and if
+// so counts it.
 func (s *probeSampler) take(now time.Time, peer overlay.NodeID) bool {
 	if last, ok := s.last[peer]; ok && now.Sub(last) < s.interval {
 		return false

@@ -80,6 +80,6 @@ func (c *Core) onSample(now time.Time, from overlay.Peer, m CoordinateSample) {
 		return
 	}
 	c.sample = nil
-	c.updateCoordinate(from, m.Coordinate, now.Sub(req.sentAt))
+	c.updateCoordinate(from, m.Coordinate, now.Sub(req.sentAt), 1)
 	c.rtts.observe(now, from.ID, now.Sub(req.sentAt))
 }

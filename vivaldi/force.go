@@ -23,10 +23,11 @@ const minTotalError = 1e-6
 // fraction ce·w, capped at VivaldiErrorMax. The coordinate then moves
 // along the line from other through this node by the adaptive timestep
 // cc·w times the prediction error rtt − estimate: away from other when the
-// estimate is too short, toward it when too long.
-func (n *Node) vivaldiStep(other Coordinate, rtt float64) {
+// estimate is too short, toward it when too long. scale multiplies w, for
+// Node.UpdateWeighted.
+func (n *Node) vivaldiStep(other Coordinate, rtt, scale float64) {
 	estimate := n.coord.estimate(other)
-	weight := n.coord.Error / math.Max(n.coord.Error+other.Error, minTotalError)
+	weight := scale * n.coord.Error / math.Max(n.coord.Error+other.Error, minTotalError)
 
 	wrongness := math.Abs(estimate-rtt) / rtt
 	ce := n.cfg.VivaldiCE * weight

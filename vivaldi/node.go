@@ -82,6 +82,21 @@ func (n *Node) Stats() Stats {
 // [MaxRTT] (wrapping [ErrInvalidRTT]) is refused and counted; the node is
 // then unchanged and its coordinate is returned with the error.
 func (n *Node) Update(peer overlay.NodeID, other Coordinate, rtt time.Duration) (Coordinate, error) {
+	return n.UpdateWeighted(peer, other, rtt, 1)
+}
+
+// UpdateWeighted is Update with the Vivaldi step, both the move and the
+// change of the error estimate, scaled by weight in (0, 1]. A caller that
+// measures a few peers far more often than the rest (SWIM probes its
+// active peers every period) weighs the repeats down, so that those peers
+// do not outweigh the cluster's other members in the fit. The RTT joins
+// the peer's latency filter in full. A weight outside (0, 1] is refused
+// like a bad RTT.
+func (n *Node) UpdateWeighted(peer overlay.NodeID, other Coordinate, rtt time.Duration, weight float64) (Coordinate, error) {
+	if !(weight > 0 && weight <= 1) {
+		n.stats.Rejected++
+		return n.Coordinate(), fmt.Errorf("%w: weight %v not in (0, 1]", ErrInvalidRTT, weight)
+	}
 	if err := n.check(peer, other, rtt); err != nil {
 		n.stats.Rejected++
 		return n.Coordinate(), err
@@ -90,7 +105,7 @@ func (n *Node) Update(peer overlay.NodeID, other Coordinate, rtt time.Duration) 
 	if evicted {
 		n.stats.PeersEvicted++
 	}
-	n.vivaldiStep(other, filtered)
+	n.vivaldiStep(other, filtered, weight)
 	n.coord.Adjustment = n.adjust.add(filtered - n.coord.rawDistance(other))
 	n.applyGravity()
 	if n.coord.Validate(n.cfg.Dimensionality) != nil {

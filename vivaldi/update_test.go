@@ -91,7 +91,7 @@ func TestVivaldiStep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newTestNode(t, 2)
 			n.coord = tc.self.clone()
-			n.vivaldiStep(tc.other, tc.rtt)
+			n.vivaldiStep(tc.other, tc.rtt, 1)
 			assert.InDeltaSlice(t, tc.wantVec, n.coord.Vec, 1e-12)
 			assert.InDelta(t, math.Max(tc.wantHeight, hmin), n.coord.Height, 1e-12)
 			assert.InDelta(t, tc.wantError, n.coord.Error, 1e-12)
@@ -106,7 +106,7 @@ func TestCoincidentCoordinatesSeparateInARandomDirection(t *testing.T) {
 		other := Coordinate{Vec: []float64{0, 0, 0}, Error: 1, Height: n.coord.Height}
 		before := n.coord.Height
 		// est = 2·HeightMin, so the force is cc·0.5·(10 ms − 20 µs).
-		n.vivaldiStep(other, 10*ms)
+		n.vivaldiStep(other, 10*ms, 1)
 		require.InDelta(t, 0.125*(10*ms-2*before), norm(n.coord.Vec), 1e-12)
 		require.Equal(t, before, n.coord.Height)
 	}
@@ -399,4 +399,31 @@ func TestNodeDistanceTo(t *testing.T) {
 	other := Coordinate{Vec: []float64{0, 4 * ms}, Height: 1 * ms, Adjustment: 0.5 * ms}
 	require.Equal(t, 8*time.Millisecond, n.DistanceTo(other))
 	require.Equal(t, other.DistanceTo(n.Coordinate()), n.DistanceTo(other))
+}
+
+// TestUpdateWeightedScalesTheStep: a weight of w moves the coordinate and
+// its error estimate by w times what a full update would, and a weight
+// outside (0, 1] is refused without changing the node.
+func TestUpdateWeightedScalesTheStep(t *testing.T) {
+	other := Coordinate{Vec: []float64{0.1, 0}, Error: 0.2, Height: 1e-5}
+	full, quarter := newTestNode(t, 2), newTestNode(t, 2)
+	for _, n := range []*Node{full, quarter} {
+		n.coord.Vec = []float64{0.02, 0}
+	}
+	start := full.Coordinate()
+	_, err := full.Update("p", other, 50*time.Millisecond)
+	require.NoError(t, err)
+	_, err = quarter.UpdateWeighted("p", other, 50*time.Millisecond, 0.25)
+	require.NoError(t, err)
+	fullMove, quarterMove := full.coord.Vec[0]-start.Vec[0], quarter.coord.Vec[0]-start.Vec[0]
+	assert.NotZero(t, fullMove)
+	assert.Less(t, math.Abs(quarterMove), math.Abs(fullMove)/2, "a quarter-weight step moves less than half as far")
+	assert.Less(t, start.Error-quarter.coord.Error, start.Error-full.coord.Error, "and lowers the error estimate less")
+
+	before := quarter.Coordinate()
+	for _, w := range []float64{0, -1, 1.5, math.NaN()} {
+		_, err := quarter.UpdateWeighted("p", other, 50*time.Millisecond, w)
+		require.ErrorIs(t, err, ErrInvalidRTT, "weight %v", w)
+	}
+	assert.Equal(t, before, quarter.Coordinate(), "a refused weight changes nothing")
 }
