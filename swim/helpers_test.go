@@ -25,6 +25,10 @@ func peers(ids ...int) []overlay.Peer {
 	return ps
 }
 
+// verdictAfter is how long after its ping the probe of a never-measured
+// peer ends: the ping's timeout, then as long again for the helpers.
+const verdictAfter = 2 * DefaultProbeTimeout
+
 // newTestNode builds node 0 probing the given active peers, with its
 // outputs drained.
 func newTestNode(t testing.TB, active []overlay.Peer, mutate ...func(*Config)) *Node {

@@ -7,16 +7,17 @@ import (
 	"github.com/overlayd/overlayd/overlay"
 )
 
-// probe is this node's probe of one peer during one protocol period (SWIM
-// §3.1): a direct ping; after the timeout, PingReqs to helpers; at the end
-// of the period, a verdict.
+// probe is this node's probe of one peer (SWIM §3.1): a direct ping; after
+// the peer's probe timeout, PingReqs to helpers; after as long again, a
+// verdict.
 type probe struct {
 	target overlay.Peer
 	seq    uint32
 	sentAt time.Time
-	// timeout is the wait for a direct ack, stretched by local health.
+	// timeout is the wait for a direct ack: the target's own (see
+	// probeTimeout), stretched by local health.
 	timeout time.Duration
-	// deadline is the end of the protocol period.
+	// deadline is the verdict, timeout after the PingReqs.
 	deadline time.Time
 	// indirect is set once the timeout has passed, whether or not any
 	// helper could be asked.
@@ -25,8 +26,20 @@ type probe struct {
 	nackedBy []overlay.NodeID
 }
 
-// tickProbe moves the outstanding probe on, and starts the next one when a
-// period begins.
+// endedProbe is a probe that ended without the target's ack, kept so that
+// the ack still counts if it comes late.
+type endedProbe struct {
+	seq    uint32
+	target overlay.NodeID
+	sentAt time.Time
+}
+
+// maxEndedProbes bounds the unanswered probes remembered for late acks: a
+// few probe periods' worth.
+const maxEndedProbes = 8
+
+// tickProbe moves the outstanding probe on, and starts the next one: an
+// urgent probe at once, or the next period's when it begins.
 func (n *Node) tickProbe(now time.Time) {
 	if p := n.probe; p != nil {
 		if !p.indirect && !now.Before(p.sentAt.Add(p.timeout)) {
@@ -34,6 +47,7 @@ func (n *Node) tickProbe(now time.Time) {
 		}
 		if !now.Before(p.deadline) {
 			n.probe = nil
+			n.remember(p)
 			n.probeEnded(now, p)
 		}
 	}
@@ -41,6 +55,9 @@ func (n *Node) tickProbe(now time.Time) {
 		// Spread the first period over one interval so that nodes started
 		// together do not probe in lockstep.
 		n.nextProbe = now.Add(time.Duration(n.rng.Int64N(int64(n.cfg.ProbeInterval))))
+	}
+	if n.probe == nil {
+		n.startUrgentProbe(now)
 	}
 	if n.probe == nil && !now.Before(n.nextProbe) {
 		n.startProbe(now)
@@ -61,20 +78,83 @@ func (n *Node) startProbe(now time.Time) {
 	} else {
 		return
 	}
+	n.ping(now, target)
+}
+
+// probeUrgently queues a probe of an active peer that another node
+// suspects, to run as soon as no probe of this node is outstanding instead
+// of at its turn in the rotation, up to a round later. A suspicion of a
+// crashed member is then confirmed by its other neighbours within one
+// probe, and a false one is answered as fast.
+func (n *Node) probeUrgently(id overlay.NodeID) {
+	if n.rotation.index(id) < 0 || slices.Contains(n.urgent, id) || (n.probe != nil && n.probe.target.ID == id) {
+		return
+	}
+	n.urgent = append(n.urgent, id)
+}
+
+// startUrgentProbe pings the first queued suspect still in the rotation
+// and still suspected.
+func (n *Node) startUrgentProbe(now time.Time) {
+	for len(n.urgent) > 0 {
+		id := n.urgent[0]
+		n.urgent = n.urgent[1:]
+		i := n.rotation.index(id)
+		if m, ok := n.members[id]; i < 0 || !ok || m.state != StateSuspect {
+			continue
+		}
+		n.stats.UrgentProbes++
+		n.ping(now, n.rotation.peers[i])
+		return
+	}
+}
+
+// ping starts a probe of target.
+func (n *Node) ping(now time.Time, target overlay.Peer) {
+	timeout := n.health.scale(n.probeTimeout(target.ID))
 	n.probe = &probe{
 		target:   target,
 		seq:      n.nextSeq(),
 		sentAt:   now,
-		timeout:  n.health.scale(n.cfg.ProbeTimeout),
-		deadline: n.nextProbe,
+		timeout:  timeout,
+		deadline: now.Add(2 * timeout),
 	}
 	n.send(target, Ping{Seq: n.probe.seq, Target: target.ID})
 	n.stats.ProbesSent++
 }
 
+// probeTimeout is the wait for a direct ack of peer id before local
+// health: RFC 6298's retransmission timeout from the peer's measured round
+// trips, within MinProbeTimeout and maxProbeTimeout, or ProbeTimeout
+// for a peer never measured.
+func (n *Node) probeTimeout(id overlay.NodeID) time.Duration {
+	var est rttEstimate
+	if m, ok := n.members[id]; ok {
+		est = m.rtt
+	}
+	return est.timeout(n.cfg.ProbeTimeout, n.cfg.MinProbeTimeout, n.maxProbeTimeout())
+}
+
+// maxProbeTimeout caps a measured peer's probe timeout at half the maximum
+// suspicion timeout, so that a probe's verdict never takes longer than an
+// unconfirmed suspicion.
+func (n *Node) maxProbeTimeout() time.Duration {
+	_, hi := suspicionBounds(n.cfg)
+	return max(hi/2, n.cfg.ProbeTimeout)
+}
+
+// remember keeps an unanswered probe for a late ack, forgetting the
+// oldest beyond maxEndedProbes.
+func (n *Node) remember(p *probe) {
+	if len(n.ended) >= maxEndedProbes {
+		n.ended = n.ended[1:]
+	}
+	n.ended = append(n.ended, endedProbe{seq: p.seq, target: p.target.ID, sentAt: p.sentAt})
+}
+
 // startIndirect asks up to IndirectChecks other active peers to probe the
-// target (SWIM §3.1's ping-req). When the period is already over — the
-// node was not ticked in time — no helper is asked.
+// target (SWIM §3.1's ping-req). When the verdict is already due — the node
+// was not ticked in time — no helper is asked.
 func (n *Node) startIndirect(now time.Time, p *probe) {
 	p.indirect = true
 	if !now.Before(p.deadline) {
@@ -88,12 +168,16 @@ func (n *Node) startIndirect(now time.Time, p *probe) {
 	}
 }
 
-// probeEnded ends a period without any ack: the target is suspected.
+// probeEnded ends a probe without any ack: the target is suspected.
 //
-// Unless this node was not ticked for a whole period past the deadline:
-// then it was itself stalled (a pause of the process or its host), any ack
-// may be waiting unread, and the silence proves nothing against the target.
-// The probe is abandoned and only local health rises.
+// Unless this node was not ticked for the probe's whole length, or a whole
+// protocol period, past its deadline: then it was itself stalled (a pause of the process or its
+// host), any ack may be waiting unread, and the silence proves nothing
+// against the target. The probe is abandoned and only local health rises.
+//
+// Or unless the target was heard from after the ping went out: it is
+// running, only slow to answer, and its late ack will lengthen its timeout
+// (see Heard). Nothing is suspected and local health does not change.
 //
 // Local health rises by one, except when every helper asked sent its nack:
 // timely nacks show that this node and its helpers are responsive and the
@@ -101,9 +185,13 @@ func (n *Node) startIndirect(now time.Time, p *probe) {
 // node (memberlist's rule). A missed nack, or a failure with no helper to
 // ask, is the evidence Lifeguard's LHA-Probe counts against this node.
 func (n *Node) probeEnded(now time.Time, p *probe) {
-	if period := p.deadline.Sub(p.sentAt); now.Sub(p.deadline) >= period {
+	if stall := max(p.deadline.Sub(p.sentAt), n.cfg.ProbeInterval); now.Sub(p.deadline) >= stall {
 		n.stats.ProbesAbandoned++
 		n.health.apply(1)
+		return
+	}
+	if n.heardSince(p.target.ID, p.sentAt) {
+		n.stats.ProbesOutlived++
 		return
 	}
 	n.stats.ProbesFailed++
@@ -127,13 +215,17 @@ func (n *Node) handlePing(from overlay.Peer, m Ping) {
 func (n *Node) handleAck(now time.Time, from overlay.Peer, m Ack) {
 	p := n.probe
 	if p == nil || p.seq != m.Seq {
-		n.forwardAck(from, m)
+		if !n.lateAck(now, from, m) {
+			n.forwardAck(from, m)
+		}
 		return
 	}
 	switch {
 	case from.ID == p.target.ID:
 		n.stats.ProbesAcked++
-		n.emit(ProbeRTT{Peer: p.target, RTT: now.Sub(p.sentAt), Payload: m.Payload})
+		rtt := now.Sub(p.sentAt)
+		n.record(p.target).rtt.observe(rtt)
+		n.emit(ProbeRTT{Peer: p.target, RTT: rtt, Payload: m.Payload})
 		n.learnIncarnation(now, from, m.Incarnation)
 	case slices.Contains(p.helpers, from.ID):
 		n.stats.IndirectAcks++
@@ -143,6 +235,23 @@ func (n *Node) handleAck(now time.Time, from overlay.Peer, m Ack) {
 	}
 	n.probe = nil
 	n.health.apply(-1)
+}
+
+// lateAck takes the target's ack of a probe that already ended, and
+// reports whether m was one. The round trip it measures goes into the
+// target's estimate, so that the next probe waits long enough; it is not
+// reported as a ProbeRTT, since a slow peer's lag is no network distance.
+func (n *Node) lateAck(now time.Time, from overlay.Peer, m Ack) bool {
+	i := slices.IndexFunc(n.ended, func(e endedProbe) bool { return e.seq == m.Seq })
+	if i < 0 || n.ended[i].target != from.ID {
+		return false
+	}
+	e := n.ended[i]
+	n.ended = slices.Delete(n.ended, i, i+1)
+	n.stats.LateAcks++
+	n.record(from).rtt.observe(now.Sub(e.sentAt))
+	n.learnIncarnation(now, from, m.Incarnation)
+	return true
 }
 
 // handleNack records a helper's nack for the outstanding probe.

@@ -22,6 +22,15 @@ type Stats struct {
 	ProbesAcked  uint64
 	IndirectAcks uint64
 	ProbesFailed uint64
+	// ProbesOutlived counts probes without an ack of a target heard from
+	// after the ping; they suspect nobody (see Node.Heard).
+	ProbesOutlived uint64
+	// LateAcks counts acks of this node's probes that came after the
+	// verdict; each still measures the target's round trip.
+	LateAcks uint64
+	// UrgentProbes counts probes of suspected active peers started ahead
+	// of their turn.
+	UrgentProbes uint64
 	// ProbesAbandoned counts probes whose period this node overran by a
 	// whole period, stalled itself; they suspect nobody.
 	ProbesAbandoned uint64

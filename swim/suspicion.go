@@ -30,27 +30,20 @@ type suspicion struct {
 	ours bool
 }
 
-// suspicionBounds returns the minimum and maximum suspicion timeouts for a
-// cluster of n members: lo = mult × max(1, log10 n) × interval (memberlist's
-// suspicionTimeout, after SWIM §4.2's O(log N) dissemination time) and
-// hi = maxMult × lo.
-func suspicionBounds(mult, maxMult, n int, interval time.Duration) (lo, hi time.Duration) {
-	scale := math.Max(1, math.Log10(float64(max(n, 1))))
-	lo = time.Duration(float64(mult) * scale * float64(interval))
-	return lo, time.Duration(maxMult) * lo
+// suspicionBounds returns the minimum and maximum suspicion timeouts:
+// SuspicionTimeout and SuspicionMaxTimeoutMult times it.
+func suspicionBounds(cfg Config) (lo, hi time.Duration) {
+	return cfg.SuspicionTimeout, time.Duration(cfg.SuspicionMaxTimeoutMult) * cfg.SuspicionTimeout
 }
 
 // expectedConfirmations is k, the confirmations that bring a suspicion to
-// its minimum timeout: SuspicionMult − 2, so that the nominal timeout is
-// reached about two probe periods early, since nothing aligns the periods of
-// different probers (memberlist). In a cluster too small to hold k
-// confirmers besides this node and the suspect, it is 0.
-func expectedConfirmations(suspicionMult, clusterSize int) int {
-	k := suspicionMult - 2
-	if clusterSize-2 < k {
+// its minimum timeout: SuspicionConfirmations, or 0 in a cluster too small
+// to hold k confirmers besides this node and the suspect.
+func expectedConfirmations(confirmations, clusterSize int) int {
+	if clusterSize-2 < confirmations {
 		return 0
 	}
-	return max(k, 0)
+	return confirmations
 }
 
 // suspicionTimeout is the timeout after c confirmations out of k expected:
@@ -85,15 +78,22 @@ func (s *suspicion) confirm(from overlay.NodeID) bool {
 	return true
 }
 
-// deadline is when the suspicion ends in a Dead verdict from this node. A
-// node that suspected the member itself declares it at the timeout; any
-// other waits one minimum timeout more, by when a suspecter's verdict has
-// normally reached it. Each verdict is a cluster-wide broadcast, so without
-// the wait every member of the cluster would broadcast one.
-func (s *suspicion) deadline() time.Time {
-	d := s.start.Add(suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
-	if !s.ours {
-		d = d.Add(s.lo)
+// deadline is when the suspicion ends in a Dead verdict from this node.
+//
+// Only a suspecter may declare the member at the timeout the confirmations
+// have shrunk: a node whose own probe of it failed, that is healthy itself
+// (local health 0, so the failure is not its own slowness, Lifeguard's
+// LHA-Probe), and that has heard nothing from the member since the
+// suspicion began. Every other node waits the maximum and the minimum
+// timeout, stretched by its local health multiplier: a bystander, because
+// a suspecter's verdict will normally reach it first, and each verdict is a
+// cluster-wide broadcast; an unhealthy suspecter, because its failed probe
+// may be its own fault; and a suspecter that heard from the member,
+// because the member is alive, only slow, and will refute once it has
+// handled the suspicion sent to it.
+func (s *suspicion) deadline(health int, heard bool) time.Time {
+	if s.ours && health == 0 && !heard {
+		return s.start.Add(suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
 	}
-	return d
+	return s.start.Add(time.Duration(health+1) * (s.hi + s.lo))
 }
