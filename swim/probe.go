@@ -82,29 +82,42 @@ func (n *Node) startProbe(now time.Time) {
 }
 
 // probeUrgently queues a probe of an active peer that another node
-// suspects, to run as soon as no probe of this node is outstanding instead
-// of at its turn in the rotation, up to a round later. A suspicion of a
-// crashed member is then confirmed by its other neighbours within one
-// probe, and a false one is answered as fast.
+// suspects, or of a departed one still owed its last probe, to run as soon
+// as no probe of this node is outstanding instead of at its turn, up to a
+// round later. A suspicion of a crashed member is then confirmed by its
+// other neighbours within one probe, and a false one is answered as fast.
 func (n *Node) probeUrgently(id overlay.NodeID) {
-	if n.rotation.index(id) < 0 || slices.Contains(n.urgent, id) || (n.probe != nil && n.probe.target.ID == id) {
+	if _, ok := n.probeCandidate(id); !ok || slices.Contains(n.urgent, id) || (n.probe != nil && n.probe.target.ID == id) {
 		return
 	}
 	n.urgent = append(n.urgent, id)
 }
 
-// startUrgentProbe pings the first queued suspect still in the rotation
-// and still suspected.
+// probeCandidate returns peer id if it is in the rotation or owed a last
+// probe.
+func (n *Node) probeCandidate(id overlay.NodeID) (overlay.Peer, bool) {
+	if i := n.rotation.index(id); i >= 0 {
+		return n.rotation.peers[i], true
+	}
+	if i := slices.IndexFunc(n.farewell, func(p overlay.Peer) bool { return p.ID == id }); i >= 0 {
+		return n.farewell[i], true
+	}
+	return overlay.Peer{}, false
+}
+
+// startUrgentProbe pings the first queued suspect still a candidate and
+// still suspected. A departed one has its last probe then.
 func (n *Node) startUrgentProbe(now time.Time) {
 	for len(n.urgent) > 0 {
 		id := n.urgent[0]
 		n.urgent = n.urgent[1:]
-		i := n.rotation.index(id)
-		if m, ok := n.members[id]; i < 0 || !ok || m.state != StateSuspect {
+		p, ok := n.probeCandidate(id)
+		if m, known := n.members[id]; !ok || !known || m.state != StateSuspect {
 			continue
 		}
+		n.farewell = slices.DeleteFunc(n.farewell, func(f overlay.Peer) bool { return f.ID == id })
 		n.stats.UrgentProbes++
-		n.ping(now, n.rotation.peers[i])
+		n.ping(now, p)
 		return
 	}
 }

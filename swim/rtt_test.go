@@ -6,8 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/overlayd/overlayd/overlay"
 )
 
 func TestRTTEstimateFollowsRFC6298(t *testing.T) {
@@ -80,43 +78,4 @@ func TestLateAckLengthensTimeout(t *testing.T) {
 	assert.Equal(t, uint64(1), n.Stats().LateAcks)
 	assert.Empty(t, eventsOf[ProbeRTT](rd), "a slow peer's lag is no network distance")
 	assert.Greater(t, n.probeTimeout(target.ID), 2*time.Second, "the next probe waits out the lag")
-}
-
-// TestProbeOutlivedByHeardTarget checks that a probe without an ack is no
-// failure when the target was heard from after the ping.
-func TestProbeOutlivedByHeardTarget(t *testing.T) {
-	n := newTestNode(t, peers(1))
-	startProbe(t, n, epoch)
-	n.Heard(epoch.Add(time.Second), peer(1).ID)
-	n.Tick(epoch.Add(verdictAfter))
-	rd := n.Ready()
-	assert.Empty(t, broadcasts(rd), "no suspicion")
-	sus, _ := ofType[Suspect](rd)
-	assert.Empty(t, sus)
-	assert.Zero(t, n.LocalHealth(), "no failure counted against this node")
-	assert.Equal(t, uint64(1), n.Stats().ProbesOutlived)
-}
-
-// TestSuspectedActivePeerProbedUrgently checks that a suspicion raised by
-// another node makes this node probe the suspect at its next tick, ahead of
-// the protocol period, if the suspect is one of its active peers.
-func TestSuspectedActivePeerProbedUrgently(t *testing.T) {
-	n := newTestNode(t, peers(1, 2, 3))
-	n.SetClusterSize(100)
-	n.nextProbe = epoch.Add(time.Hour)
-	n.Observe(epoch, Update{Member: peer(2), State: StateSuspect, From: "x"})
-	n.Observe(epoch, Update{Member: peer(7), State: StateSuspect, From: "x"})
-	n.Tick(epoch.Add(time.Millisecond))
-	pings, to := ofType[Ping](n.Ready())
-	assert.Equal(t, []overlay.Peer{peer(2)}, to, "the active suspect only")
-	assert.Len(t, pings, 1)
-	assert.Equal(t, uint64(1), n.Stats().UrgentProbes)
-
-	// Refuted before its turn came: no urgent probe.
-	n.Observe(epoch, Update{Member: peer(3), State: StateSuspect, From: "x"})
-	n.Observe(epoch, Update{Member: peer(3), Incarnation: 1, State: StateAlive, From: peer(3).ID})
-	n.probe = nil
-	n.Tick(epoch.Add(2 * time.Millisecond))
-	pings, _ = ofType[Ping](n.Ready())
-	assert.Empty(t, pings)
 }
