@@ -14,22 +14,21 @@ var ErrInvalidConfig = errors.New("swim: invalid config")
 
 // Defaults are those of hashicorp/memberlist's DefaultLANConfig; memberlist
 // is the SWIM implementation the Lifeguard refinements (Dadgar, Phillips and
-// Currey, 2018) were built into and measured on. The SWIM paper (Das, Gupta and Motivala, DSN 2002, §5) ran with a
-// 2 s protocol period and one ping-req helper on a 100 Mbps LAN; memberlist's
+// Currey, 2018) were built into and measured on, except where a
+// constant says why not. The SWIM paper (Das, Gupta and Motivala, DSN
+// 2002, §5) ran with a 2 s protocol period and one ping-req helper on a 100 Mbps LAN; memberlist's
 // values detect faster and tolerate the loss of a helper.
 const (
 	// DefaultProbeInterval is the protocol period T' of SWIM §3.1: one
 	// probe per period.
 	DefaultProbeInterval = time.Second
-	// DefaultProbeTimeout is the wait for a direct ack of a peer whose
-	// round trip was never measured. memberlist waits a fixed 500 ms, the
-	// 99th percentile of a LAN round trip, for every peer. Here a measured
-	// peer gets RFC 6298's adaptive timeout (see Config.ProbeTimeout), and
-	// the first probes of a peer are conservative, as RFC 6298 §2.1's
-	// initial 1 s is: 3 s, half the maximum suspicion timeout, so that a
-	// peer that happens to be slow when first met answers in time instead
-	// of being suspected by every new neighbour.
-	DefaultProbeTimeout = 3 * time.Second
+	// DefaultProbeTimeout is the wait for a direct ack of a peer never
+	// measured: RFC 6298 §2.1's initial retransmission timeout. memberlist waits a fixed 500 ms, the 99th percentile of a
+	// LAN round trip, for every peer; here each peer gets RFC 6298's
+	// adaptive timeout instead (see Config.ProbeTimeout), so that a slow
+	// peer lengthens its own timeout rather than being suspected at every
+	// probe, and a fast one is judged sooner.
+	DefaultProbeTimeout = time.Second
 	// DefaultIndirectChecks is k, the number of helpers sent a PingReq.
 	DefaultIndirectChecks = 3
 	// DefaultMinProbeTimeout is the floor of a measured peer's probe
@@ -48,8 +47,8 @@ const (
 	// cluster through Plumtree, in well under a second at any N, so the
 	// log N term pays for a dissemination overlayd does not have. What the
 	// window must cover is a live suspect's refutation, and that is what
-	// the rules of suspicion.go protect instead: only a healthy suspecter
-	// that heard nothing from the suspect declares it at the minimum.
+	// the rules of suspicion.go protect instead: only a suspecter that
+	// heard nothing from the suspect declares it at the minimum.
 	DefaultSuspicionTimeout = time.Second
 	// DefaultSuspicionMaxTimeoutMult gives the maximum suspicion timeout
 	// as a multiple of the minimum: a suspicion nobody confirms waits 6×
@@ -89,12 +88,14 @@ type Config struct {
 	ProbeInterval time.Duration
 	// ProbeTimeout is how long a direct ping of a peer whose round trip
 	// was never measured may go unanswered before helpers are asked to
-	// probe indirectly (default 3 s). A measured peer's timeout is RFC
-	// 6298's retransmission timeout, SRTT + 4·RTTVAR, from MinProbeTimeout
-	// up to the larger of ProbeTimeout and half the maximum suspicion
-	// timeout. The indirect probe gets as long again before the verdict.
-	// Either is stretched by the local health multiplier. A probe may
-	// outlast the protocol period; the next one starts when it ends.
+	// probe indirectly (default 1 s). A measured peer's timeout is
+	// RFC 6298's retransmission timeout, SRTT + 4·RTTVAR, from
+	// MinProbeTimeout up to the larger of ProbeTimeout and half the
+	// maximum suspicion timeout; a peer not measured yet gets
+	// ProbeTimeout. The indirect probe gets as long again
+	// before the verdict. Either is stretched by the local health
+	// multiplier. A probe may outlast the protocol period; the next one
+	// starts when it ends.
 	ProbeTimeout time.Duration
 	// MinProbeTimeout is the floor of a measured peer's probe timeout
 	// (default 200 ms); at most ProbeTimeout.

@@ -26,7 +26,7 @@ func TestConfigValidate(t *testing.T) {
 		{"too many indirect checks", func(c *Config) { c.IndirectChecks = 17 }, "IndirectChecks"},
 		{"negative suspicion timeout", func(c *Config) { c.SuspicionTimeout = -1 }, "SuspicionTimeout"},
 		{"negative min probe timeout", func(c *Config) { c.MinProbeTimeout = -1 }, "MinProbeTimeout"},
-		{"min probe timeout above the initial", func(c *Config) { c.MinProbeTimeout = 4 * time.Second }, "MinProbeTimeout"},
+		{"min probe timeout above the initial", func(c *Config) { c.MinProbeTimeout = 2 * time.Second }, "MinProbeTimeout"},
 		{"negative confirmations", func(c *Config) { c.SuspicionConfirmations = -1 }, "SuspicionConfirmations"},
 		{"too many confirmations", func(c *Config) { c.SuspicionConfirmations = 17 }, "SuspicionConfirmations"},
 		{"huge max timeout mult", func(c *Config) { c.SuspicionMaxTimeoutMult = 1000 }, "SuspicionMaxTimeoutMult"},

@@ -292,7 +292,7 @@ func TestHelper(t *testing.T) {
 		{"target silent: nack at 80% of the requester's timeout", 500, 0, 400 * time.Millisecond, false},
 		{"longer requester timeout stretches the nack", 1000, 0, 800 * time.Millisecond, false},
 		{"no timeout given: this node's own", 0, 0, DefaultProbeTimeout * 8 / 10, false},
-		{"absurd timeout is bounded", 1 << 31, 0, DefaultMaxLocalHealth * DefaultProbeTimeout * 8 / 10, false},
+		{"absurd timeout is bounded", 1 << 31, 0, DefaultMaxLocalHealth * (DefaultSuspicionMaxTimeoutMult * DefaultSuspicionTimeout / 2) * 8 / 10, false},
 		{"ack after the nack is still forwarded", 500, 450 * time.Millisecond, 400 * time.Millisecond, true},
 	}
 	for _, tc := range tests {

@@ -56,7 +56,7 @@ func TestLocalHealthAfterProbe(t *testing.T) {
 			n.Tick(epoch.Add(3 * DefaultProbeTimeout))
 			_, helpers := ofType[PingReq](n.Ready())
 			tc.act(n, ping, target, helpers)
-			n.Tick(epoch.Add(3 * verdictAfter))
+			n.Tick(epoch.Add(3 * lastVerdictAfter))
 			n.Ready()
 			assert.Equal(t, tc.wantScore, n.LocalHealth())
 		})
@@ -105,8 +105,8 @@ func TestStalledNodeAbandonsProbe(t *testing.T) {
 		wantSuspect bool
 	}{
 		{"ticked at the verdict", 0, true},
-		{"ticked late, within the probe's length", verdictAfter - time.Millisecond, true},
-		{"stalled the probe's whole length", verdictAfter, false},
+		{"ticked late, within the probe's length and the grace", lastVerdictAfter - time.Millisecond, true},
+		{"stalled the probe's whole length and the grace", lastVerdictAfter, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,4 +123,36 @@ func TestStalledNodeAbandonsProbe(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerdictWaitsForNacksDue checks the grace a verdict gives nacks still
+// due: a nack a little after the deadline still counts, so that the
+// healthy requester's score does not rise, and the verdict then comes at
+// once; an ack within the grace still answers the probe.
+func TestVerdictWaitsForNacksDue(t *testing.T) {
+	setup := func(t *testing.T) (*Node, Ping, []overlay.Peer) {
+		n := newTestNode(t, peers(1, 2))
+		ping, _ := startProbe(t, n, epoch)
+		n.Tick(epoch.Add(DefaultProbeTimeout))
+		_, helpers := ofType[PingReq](n.Ready())
+		require.Len(t, helpers, 1)
+		n.Tick(epoch.Add(verdictAfter))
+		require.Empty(t, broadcasts(n.Ready()), "no verdict while a nack is due")
+		return n, ping, helpers
+	}
+	t.Run("late nack", func(t *testing.T) {
+		n, ping, helpers := setup(t)
+		late := epoch.Add(verdictAfter + 100*time.Millisecond)
+		n.Step(late, helpers[0], Nack{Seq: ping.Seq})
+		n.Tick(late)
+		assert.Len(t, broadcasts(n.Ready()), 1, "the verdict once the last nack is in")
+		assert.Zero(t, n.LocalHealth(), "every nack came")
+	})
+	t.Run("ack in the grace", func(t *testing.T) {
+		n, ping, helpers := setup(t)
+		n.Step(epoch.Add(verdictAfter+time.Second), helpers[0], Ack{Seq: ping.Seq})
+		n.Tick(epoch.Add(lastVerdictAfter))
+		assert.Empty(t, broadcasts(n.Ready()))
+		assert.Equal(t, uint64(1), n.Stats().IndirectAcks)
+	})
 }

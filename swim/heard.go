@@ -14,21 +14,51 @@ import (
 //   - a probe that times out on a member heard from after the ping went
 //     out is not a failure: no suspicion follows, and local health does not
 //     change (see probeEnded);
-//   - a suspecter that hears from the member after the suspicion began no
-//     longer declares it at the short timeout, but waits as a bystander does,
-//     long enough for the member to handle the suspicion sent to it and
-//     refute (see suspicion.deadline).
+//   - a suspicion of the member is answered: this node no longer declares
+//     it at the short timeout but waits as a bystander does, long enough
+//     for the member to handle the suspicion sent to it and refute (see
+//     suspicion.deadline), and it tells the cluster so with a [Broadcast]
+//     of the member's Alive at the suspected incarnation, asserted by this
+//     node (see answered).
 //
 // This is what keeps a slow member alive, one whose handling of messages
 // lags by seconds (Lifeguard's scenario): its acks and refutation come
 // late, but the messages it sends on its own — its probes, the PingReqs of
-// its indirect probes, the broadcasts it forwards — keep arriving. A
-// crashed member sends nothing after its crash. Only members already known
-// are recorded.
+// its indirect probes, the broadcasts it forwards — keep arriving, and one
+// neighbour hearing one of them within the window is enough. A crashed
+// member sends nothing after its crash. Only members already known are
+// recorded.
 func (n *Node) Heard(now time.Time, id overlay.NodeID) {
-	if m, ok := n.members[id]; ok && m.heardAt.Before(now) {
+	m, ok := n.members[id]
+	if !ok {
+		return
+	}
+	if m.heardAt.Before(now) {
 		m.heardAt = now
 	}
+	if s := m.suspicion; s != nil && !s.answered && now.After(s.start) {
+		s.answered = true
+		n.stats.SuspicionsAnswered++
+		n.emit(Broadcast{Update: Update{Member: m.peer, Incarnation: m.incarnation, State: StateAlive, From: n.cfg.Self.ID}})
+	}
+}
+
+// answered takes another node's word that a suspected member answered it:
+// an Alive at the suspected incarnation asserted by someone other than the
+// member. It cannot cancel the suspicion, since only the member's own
+// refutation at a higher incarnation may, but it defers this node's verdict
+// as hearing from the member would. It reports whether u was such word.
+func (n *Node) answered(u Update) bool {
+	m, ok := n.members[u.Member.ID]
+	if !ok || m.suspicion == nil || u.State != StateAlive || u.Incarnation != m.incarnation ||
+		u.From == "" || u.From == u.Member.ID {
+		return false
+	}
+	if !m.suspicion.answered {
+		m.suspicion.answered = true
+		n.stats.SuspicionsAnswered++
+	}
+	return true
 }
 
 // heardSince reports whether member id was heard from after t.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/overlayd/overlayd/overlay"
 )
 
 // TestProbeOutlivedByHeardTarget checks that a probe without an ack is no
@@ -20,4 +22,47 @@ func TestProbeOutlivedByHeardTarget(t *testing.T) {
 	assert.Empty(t, sus)
 	assert.Zero(t, n.LocalHealth(), "no failure counted against this node")
 	assert.Equal(t, uint64(1), n.Stats().ProbesOutlived)
+}
+
+// TestHeardSuspectIsAnsweredOnce checks that hearing from a suspected
+// member tells the cluster, once, with the member's Alive at the suspected
+// incarnation asserted by this node.
+func TestHeardSuspectIsAnsweredOnce(t *testing.T) {
+	n := newTestNode(t, nil)
+	x := peer(5)
+	n.Observe(epoch, Update{Member: x, Incarnation: 3, State: StateSuspect, From: "a"})
+	n.Ready()
+	n.Heard(epoch, x.ID)
+	assert.Empty(t, broadcasts(n.Ready()), "a message no later than the suspicion's start is no answer")
+	n.Heard(epoch.Add(time.Millisecond), x.ID)
+	assert.Equal(t, []Update{{Member: x, Incarnation: 3, State: StateAlive, From: peer(0).ID}}, broadcasts(n.Ready()))
+	n.Heard(epoch.Add(2*time.Millisecond), x.ID)
+	assert.Empty(t, broadcasts(n.Ready()), "once per suspicion")
+	st, inc := state(n, x)
+	assert.Equal(t, StateSuspect, st, "only the member's refutation ends the suspicion")
+	assert.Equal(t, uint64(3), inc)
+}
+
+// TestAnswerFromAnotherNodeDefersVerdict checks that another node's word
+// that a suspect answered it defers this suspecter's verdict to max + min,
+// and that the member's own Alive at that incarnation, an old record, does
+// not.
+func TestAnswerFromAnotherNodeDefersVerdict(t *testing.T) {
+	lo, hi := suspicionBounds(Config{}.withDefaults())
+	for _, tc := range []struct {
+		from overlay.NodeID
+		want time.Duration
+	}{{"b", hi + lo}, {peer(1).ID, lo}} {
+		n := newSuspecter(t)
+		start := suspectWithHelpers(t, n)
+		for _, from := range []overlay.NodeID{"c", "d"} {
+			n.Observe(start, Update{Member: peer(1), State: StateSuspect, From: from})
+		}
+		n.Observe(start, Update{Member: peer(1), State: StateAlive, From: tc.from})
+		n.Ready()
+		n.Tick(start.Add(tc.want - time.Millisecond))
+		assert.Empty(t, deadOf(n.Ready()), "word from %s: not before %v", tc.from, tc.want)
+		n.Tick(start.Add(tc.want))
+		assert.Len(t, deadOf(n.Ready()), 1, "word from %s: at %v", tc.from, tc.want)
+	}
 }

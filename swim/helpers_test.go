@@ -26,8 +26,13 @@ func peers(ids ...int) []overlay.Peer {
 }
 
 // verdictAfter is how long after its ping the probe of a never-measured
-// peer ends: the ping's timeout, then as long again for the helpers.
-const verdictAfter = 2 * DefaultProbeTimeout
+// peer ends when no helper was asked or every one nacked: the ping's
+// timeout, then as long again for the helpers. lastVerdictAfter is when it
+// ends at the latest, after waiting the grace for nacks still due.
+const (
+	verdictAfter     = 2 * DefaultProbeTimeout
+	lastVerdictAfter = verdictAfter + DefaultProbeTimeout
+)
 
 // newTestNode builds node 0 probing the given active peers, with its
 // outputs drained.

@@ -51,6 +51,10 @@ func (n *Node) Observe(now time.Time, u Update) {
 		n.observeSelf(u)
 		return
 	}
+	if n.answered(u) {
+		n.stats.StaleUpdates++ // no state changes: only the timer is deferred
+		return
+	}
 	if !n.merge(now, u) {
 		n.stats.StaleUpdates++
 		return
@@ -175,7 +179,7 @@ func (n *Node) tickSuspicions(now time.Time) {
 	var expired []*member
 	for _, id := range n.suspected {
 		m := n.members[id]
-		if !now.Before(m.suspicion.deadline(n.health.score, n.heardSince(id, m.suspicion.start))) {
+		if !now.Before(m.suspicion.deadline(n.health.score)) {
 			expired = append(expired, m)
 		}
 	}

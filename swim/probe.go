@@ -17,13 +17,34 @@ type probe struct {
 	// timeout is the wait for a direct ack: the target's own (see
 	// probeTimeout), stretched by local health.
 	timeout time.Duration
-	// deadline is the verdict, timeout after the PingReqs.
+	// deadline is the verdict, timeout after the PingReqs; it waits up to
+	// nackGrace more for helpers' nacks still due (see verdictDue).
 	deadline time.Time
 	// indirect is set once the timeout has passed, whether or not any
 	// helper could be asked.
 	indirect bool
 	helpers  []overlay.NodeID
 	nackedBy []overlay.NodeID
+}
+
+// verdictDue reports whether probe p ends now: its deadline has passed,
+// and either every helper asked has nacked or the nacks still due are
+// late by nackGrace. Helpers send their nack at 80% of the timeout, and
+// each side acts only on its ticks, so a nack may reach a healthy requester
+// a tick or two after the deadline; without the grace, the healthy would
+// count that as a missed nack against themselves (LHA-Probe). An ack
+// during the grace still answers the probe.
+func (n *Node) verdictDue(now time.Time, p *probe) bool {
+	if now.Before(p.deadline) {
+		return false
+	}
+	return len(p.nackedBy) >= len(p.helpers) || !now.Before(p.deadline.Add(n.nackGrace(p)))
+}
+
+// nackGrace is how long a probe's verdict waits past its deadline for nacks
+// still due: the probe's timeout, and at least half a protocol period.
+func (n *Node) nackGrace(p *probe) time.Duration {
+	return max(p.timeout, n.cfg.ProbeInterval/2)
 }
 
 // endedProbe is a probe that ended without the target's ack, kept so that
@@ -45,7 +66,7 @@ func (n *Node) tickProbe(now time.Time) {
 		if !p.indirect && !now.Before(p.sentAt.Add(p.timeout)) {
 			n.startIndirect(now, p)
 		}
-		if !now.Before(p.deadline) {
+		if n.verdictDue(now, p) {
 			n.probe = nil
 			n.remember(p)
 			n.probeEnded(now, p)
@@ -138,14 +159,21 @@ func (n *Node) ping(now time.Time, target overlay.Peer) {
 
 // probeTimeout is the wait for a direct ack of peer id before local
 // health: RFC 6298's retransmission timeout from the peer's measured round
-// trips, within MinProbeTimeout and maxProbeTimeout, or ProbeTimeout
-// for a peer never measured.
+// trips, within MinProbeTimeout and maxProbeTimeout, or ProbeTimeout for
+// a peer never measured. Other peers' round trips say nothing of this one:
+// a first timeout drawn from them would judge a peer that is slow from the
+// start by its fast neighbours, and suspect it before it was ever measured.
 func (n *Node) probeTimeout(id overlay.NodeID) time.Duration {
 	var est rttEstimate
 	if m, ok := n.members[id]; ok {
 		est = m.rtt
 	}
 	return est.timeout(n.cfg.ProbeTimeout, n.cfg.MinProbeTimeout, n.maxProbeTimeout())
+}
+
+// observeRTT folds a round trip to p into its estimate.
+func (n *Node) observeRTT(p overlay.Peer, rtt time.Duration) {
+	n.record(p).rtt.observe(rtt)
 }
 
 // maxProbeTimeout caps a measured peer's probe timeout at half the maximum
@@ -198,7 +226,7 @@ func (n *Node) startIndirect(now time.Time, p *probe) {
 // node (memberlist's rule). A missed nack, or a failure with no helper to
 // ask, is the evidence Lifeguard's LHA-Probe counts against this node.
 func (n *Node) probeEnded(now time.Time, p *probe) {
-	if stall := max(p.deadline.Sub(p.sentAt), n.cfg.ProbeInterval); now.Sub(p.deadline) >= stall {
+	if stall := max(p.deadline.Sub(p.sentAt), n.cfg.ProbeInterval) + n.nackGrace(p); now.Sub(p.deadline) >= stall {
 		n.stats.ProbesAbandoned++
 		n.health.apply(1)
 		return
@@ -237,7 +265,7 @@ func (n *Node) handleAck(now time.Time, from overlay.Peer, m Ack) {
 	case from.ID == p.target.ID:
 		n.stats.ProbesAcked++
 		rtt := now.Sub(p.sentAt)
-		n.record(p.target).rtt.observe(rtt)
+		n.observeRTT(p.target, rtt)
 		n.emit(ProbeRTT{Peer: p.target, RTT: rtt, Payload: m.Payload})
 		n.learnIncarnation(now, from, m.Incarnation)
 	case slices.Contains(p.helpers, from.ID):
@@ -262,7 +290,7 @@ func (n *Node) lateAck(now time.Time, from overlay.Peer, m Ack) bool {
 	e := n.ended[i]
 	n.ended = slices.Delete(n.ended, i, i+1)
 	n.stats.LateAcks++
-	n.record(from).rtt.observe(now.Sub(e.sentAt))
+	n.observeRTT(from, now.Sub(e.sentAt))
 	n.learnIncarnation(now, from, m.Incarnation)
 	return true
 }

@@ -123,7 +123,7 @@ func TestNeighborDownGivesLastProbe(t *testing.T) {
 		n.Tick(epoch.Add(DefaultProbeTimeout))
 		_, helpers := ofType[PingReq](n.Ready())
 		assert.ElementsMatch(t, peers(1, 3), helpers)
-		n.Tick(epoch.Add(verdictAfter))
+		n.Tick(epoch.Add(lastVerdictAfter))
 		bs := broadcasts(n.Ready())
 		require.Len(t, bs, 1)
 		assert.Equal(t, StateSuspect, bs[0].State)

@@ -50,6 +50,9 @@ type Stats struct {
 	// after a failed probe; DeadDeclared the Dead verdicts it broadcast.
 	SuspicionsRaised uint64
 	DeadDeclared     uint64
+	// SuspicionsAnswered counts suspicions deferred because the suspect
+	// was heard from, here or by another node's word.
+	SuspicionsAnswered uint64
 	// Refutations counts Alive updates broadcast to refute a suspicion or
 	// death of this node.
 	Refutations uint64

@@ -28,6 +28,9 @@ type suspicion struct {
 	// ours records that this node suspected the member itself, after a
 	// probe of its own failed.
 	ours bool
+	// answered records that the member was heard from after the suspicion
+	// began, here or, by another node's word, elsewhere (see Node.Heard).
+	answered bool
 }
 
 // suspicionBounds returns the minimum and maximum suspicion timeouts:
@@ -78,22 +81,23 @@ func (s *suspicion) confirm(from overlay.NodeID) bool {
 	return true
 }
 
-// deadline is when the suspicion ends in a Dead verdict from this node.
+// deadline is when the suspicion ends in a Dead verdict from this node,
+// given its local health score. Either timeout is stretched by the local health
+// multiplier, as Lifeguard stretches probes: an unhealthy node's own
+// failed probe may have been its own fault.
 //
-// Only a suspecter may declare the member at the timeout the confirmations
-// have shrunk: a node whose own probe of it failed, that is healthy itself
-// (local health 0, so the failure is not its own slowness, Lifeguard's
-// LHA-Probe), and that has heard nothing from the member since the
-// suspicion began. Every other node waits the maximum and the minimum
-// timeout, stretched by its local health multiplier: a bystander, because
-// a suspecter's verdict will normally reach it first, and each verdict is a
-// cluster-wide broadcast; an unhealthy suspecter, because its failed probe
-// may be its own fault; and a suspecter that heard from the member,
-// because the member is alive, only slow, and will refute once it has
-// handled the suspicion sent to it.
-func (s *suspicion) deadline(health int, heard bool) time.Time {
-	if s.ours && health == 0 && !heard {
-		return s.start.Add(suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
+// Only a suspecter — a node whose own probe of the member failed — runs to
+// the timeout the confirmations have shrunk, and only while nobody has
+// heard from the member. Every other node waits the maximum and the
+// minimum timeout: a bystander, because a suspecter's verdict will
+// normally reach it first, and each verdict is a cluster-wide broadcast;
+// and everyone once the suspicion is answered, because the member is
+// alive, only slow, and will refute once it has handled the suspicion sent
+// to it.
+func (s *suspicion) deadline(health int) time.Time {
+	stretch := time.Duration(health + 1)
+	if s.ours && !s.answered {
+		return s.start.Add(stretch * suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
 	}
-	return s.start.Add(time.Duration(health+1) * (s.hi + s.lo))
+	return s.start.Add(stretch * (s.hi + s.lo))
 }
