@@ -19,6 +19,7 @@ type swimParams struct {
 	seed     uint64
 	crash    int
 	duration time.Duration // of each false-positive run
+	settle   time.Duration // from convergence to the crash
 	latency  sim.Latency
 	asJSON   bool
 }
@@ -27,6 +28,7 @@ type swimParams struct {
 type swimResult struct {
 	N              int            `json:"n"`
 	Seed           uint64         `json:"seed"`
+	SettleS        float64        `json:"settle_s"`
 	Crashed        int            `json:"crashed"`
 	DetectMedian   float64        `json:"detect_median_s"`
 	DetectP99      float64        `json:"detect_p99_s"`
@@ -51,6 +53,9 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&p.seed, "seed", 1, "random seed; the same seed gives the same output")
 	fs.IntVar(&p.crash, "crash", 10, "nodes to crash")
 	fs.DurationVar(&p.duration, "duration", 10*time.Minute, "virtual length of each false-positive run")
+	fs.DurationVar(&p.settle, "settle", 30*time.Second,
+		"virtual time from convergence to the crash, so that the crash hits a cluster in steady state\n"+
+			"(neighbours have measured each other's round trips) rather than one still joining")
 	links := fs.String("links", "uniform:1ms,10ms", linksHelp+"; the default is a LAN, memberlist's LAN profile's home")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	stop, err := parseFlags(fs, args)
@@ -61,8 +66,8 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 	if p.latency, err = parseLinks(*links); err != nil {
 		return err
 	}
-	if p.n < 10 || p.crash < 1 || p.crash >= p.n/2 || p.duration <= 0 {
-		return fmt.Errorf("need -n >= 10, 1 <= -crash < n/2 and a positive -duration")
+	if p.n < 10 || p.crash < 1 || p.crash >= p.n/2 || p.duration <= 0 || p.settle < 0 {
+		return fmt.Errorf("need -n >= 10, 1 <= -crash < n/2, a positive -duration and a -settle >= 0")
 	}
 	res, err := p.run(stderr)
 	if err != nil {
@@ -113,7 +118,7 @@ var swimScenarios = []swimScenario{{"loss_0", 0, false}, {"loss_5", 0.05, false}
 // cluster and in its own goroutine, and merges their reports.
 func (p swimParams) run(progress io.Writer) (swimResult, error) {
 	began := time.Now()
-	res := swimResult{N: p.n, Seed: p.seed, Crashed: p.crash, FalsePositives: map[string]int{}}
+	res := swimResult{N: p.n, Seed: p.seed, SettleS: p.settle.Seconds(), Crashed: p.crash, FalsePositives: map[string]int{}}
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
@@ -175,14 +180,15 @@ type detection struct {
 	undetected       int
 }
 
-// detect crashes p.crash random non-seed nodes of a converged cluster and
-// measures, for every (survivor, crashed) pair, how long until the survivor
+// detect crashes p.crash random non-seed nodes of a converged cluster,
+// p.settle after its convergence, and measures, for every (survivor, crashed) pair, how long until the survivor
 // holds the crashed node dead.
 func (p swimParams) detect() (detection, error) {
 	c, err := p.cluster(1)
 	if err != nil {
 		return detection{}, err
 	}
+	c.net.RunUntil(c.net.Now().Add(p.settle))
 	rng := rand.New(rand.NewPCG(subSeed(p.seed, 33), 0))
 	crashed := rng.Perm(p.n - 3)[:p.crash]
 	for k := range crashed {
@@ -278,8 +284,8 @@ func (c *coreCluster) collectDead(declared map[int]bool) {
 
 func printSWIMReport(w io.Writer, p swimParams, r swimResult) {
 	fmt.Fprintf(w, "SWIM in full Cores: %d nodes, seed %d\n\n", r.N, r.Seed)
-	fmt.Fprintf(w, "crash of %d: every survivor marks them dead — median %.1f s, p99 %.1f s, max %.1f s (%d pairs undetected after 2 min)\n",
-		r.Crashed, r.DetectMedian, r.DetectP99, r.DetectMax, r.Undetected)
+	fmt.Fprintf(w, "crash of %d, %v after convergence: every survivor marks them dead — median %.1f s, p99 %.1f s, max %.1f s (%d pairs undetected after 2 min)\n",
+		r.Crashed, p.settle, r.DetectMedian, r.DetectP99, r.DetectMax, r.Undetected)
 	fmt.Fprintf(w, "false positives over %v: loss 0 %% %d, loss 5 %% %d, loss 10 %% %d, 1 %% slow nodes %d (slow ones among them, by handling delay: %.1f s)\n",
 		p.duration, r.FalsePositives["loss_0"], r.FalsePositives["loss_5"], r.FalsePositives["loss_10"], r.FalsePositives["slow_1pct"], r.SlowDeclared)
 	fmt.Fprintf(w, "steady state per node: %.2f msg/s, %.0f B/s\n\n%.1f s\n", r.MsgsPerNodeS, r.BytesPerNodeS, r.Seconds)
