@@ -19,17 +19,19 @@
 //     gets one last probe, so that a crash HyParView noticed first is still
 //     detected; an active peer suspected elsewhere is probed at once.
 //   - Evidence of life. Any message from a member ([Node.Heard]) shows it
-//     running: a probe it outlives is no failure, and a suspecter that
-//     hears from it stops counting on the short timeout.
+//     running: a probe it outlives is no failure, and a suspicion of it is
+//     answered, which this node tells the cluster with the member's Alive
+//     at the suspected incarnation asserted by itself.
 //   - Suspicion. A suspicion, raised here or observed from the cluster,
 //     starts a timer that shrinks from a maximum towards a minimum as
 //     independent confirmations arrive; when it ends the node broadcasts a
-//     Dead verdict. Only a healthy suspecter that heard nothing from the
-//     member since runs to the shrunk timeout; every other node waits the
-//     maximum and the minimum, stretched by its local health, so that a
-//     verdict is normally broadcast by a few suspecters rather than by the
-//     whole cluster. The suspect is also told directly, so that it can
-//     refute at once.
+//     Dead verdict. Only a suspecter — its own probe failed — runs to the
+//     shrunk timeout, and only while the suspicion is not answered; every
+//     other node waits the maximum and the minimum, so that a verdict is
+//     normally broadcast by a few suspecters rather than by the whole
+//     cluster, and a slow member has time to refute. Either is stretched
+//     by the local health multiplier. The suspect is also told directly,
+//     so that it can refute at once.
 //   - Incarnations. Only a member raises its own incarnation: to refute a
 //     suspicion or death of itself, it broadcasts Alive at a higher one.
 //   - Local health. Failed probes, missed nacks and refutations raise a

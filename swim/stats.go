@@ -18,7 +18,7 @@ type Stats struct {
 	// ProbesSent counts direct pings of this node's own probes.
 	ProbesSent uint64
 	// ProbesAcked and IndirectAcks count probes answered by the target and
-	// through a helper; ProbesFailed those with no ack by the period's end.
+	// through a helper; ProbesFailed those with no ack by the verdict.
 	ProbesAcked  uint64
 	IndirectAcks uint64
 	ProbesFailed uint64
