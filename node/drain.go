@@ -63,7 +63,7 @@ func (c *Core) onSWIM(now time.Time, e swim.Event) {
 	case swim.Broadcast:
 		// The verdict goes to the whole cluster; this node applies its own
 		// copy when Plumtree delivers it back.
-		c.broadcast(now, LivenessUpdate{Update: e.Update})
+		c.broadcastNow(now, LivenessUpdate{Update: e.Update})
 	case swim.ProbeRTT:
 		c.onProbe(e)
 		c.rtts.observe(now, e.Peer.ID, e.RTT)
