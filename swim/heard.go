@@ -15,11 +15,12 @@ import (
 //     out is not a failure: no suspicion follows, and local health does not
 //     change (see probeEnded);
 //   - a suspicion of the member is answered: this node no longer declares
-//     it at the short timeout but waits as a bystander does, long enough
-//     for the member to handle the suspicion sent to it and refute (see
-//     suspicion.deadline), and it tells the cluster so with a [Broadcast]
-//     of the member's Alive at the suspected incarnation, asserted by this
-//     node (see answered).
+//     it at the short timeout but waits as a bystander does, from the last
+//     answer, long enough for the member to handle the suspicion sent to it
+//     and refute (see suspicion.deadline), and it tells the cluster so with
+//     a [Broadcast] of the member's Alive at the suspected incarnation,
+//     asserted by this node (see answered), at most once per minimum
+//     timeout and only if no answer came within one.
 //
 // This is what keeps a slow member alive, one whose handling of messages
 // lags by seconds (Lifeguard's scenario): its acks and refutation come
@@ -36,8 +37,11 @@ func (n *Node) Heard(now time.Time, id overlay.NodeID) {
 	if m.heardAt.Before(now) {
 		m.heardAt = now
 	}
-	if s := m.suspicion; s != nil && !s.answered && now.After(s.start) {
-		s.answered = true
+	// Tell the cluster at most once per minimum timeout, and only if
+	// nobody else did within one: while the member keeps sending, the
+	// suspicion keeps being answered.
+	if s := m.suspicion; s != nil && now.After(s.start) && (s.answeredAt.IsZero() || now.Sub(s.answeredAt) >= s.lo) {
+		s.answeredAt = now
 		n.stats.SuspicionsAnswered++
 		n.emit(Broadcast{Update: Update{Member: m.peer, Incarnation: m.incarnation, State: StateAlive, From: n.cfg.Self.ID}})
 	}
@@ -48,15 +52,17 @@ func (n *Node) Heard(now time.Time, id overlay.NodeID) {
 // member. It cannot cancel the suspicion, since only the member's own
 // refutation at a higher incarnation may, but it defers this node's verdict
 // as hearing from the member would. It reports whether u was such word.
-func (n *Node) answered(u Update) bool {
+func (n *Node) answered(now time.Time, u Update) bool {
 	m, ok := n.members[u.Member.ID]
 	if !ok || m.suspicion == nil || u.State != StateAlive || u.Incarnation != m.incarnation ||
 		u.From == "" || u.From == u.Member.ID {
 		return false
 	}
-	if !m.suspicion.answered {
-		m.suspicion.answered = true
-		n.stats.SuspicionsAnswered++
+	if s := m.suspicion; s.answeredAt.Before(now) {
+		if s.answeredAt.IsZero() {
+			n.stats.SuspicionsAnswered++
+		}
+		s.answeredAt = now
 	}
 	return true
 }

@@ -24,10 +24,11 @@ func TestProbeOutlivedByHeardTarget(t *testing.T) {
 	assert.Equal(t, uint64(1), n.Stats().ProbesOutlived)
 }
 
-// TestHeardSuspectIsAnsweredOnce checks that hearing from a suspected
-// member tells the cluster, once, with the member's Alive at the suspected
-// incarnation asserted by this node.
-func TestHeardSuspectIsAnsweredOnce(t *testing.T) {
+// TestHeardSuspectIsAnswered checks that hearing from a suspected member
+// tells the cluster with the member's Alive at the suspected incarnation
+// asserted by this node, at most once per minimum timeout, and not when
+// another node's answer came within one.
+func TestHeardSuspectIsAnswered(t *testing.T) {
 	n := newTestNode(t, nil)
 	x := peer(5)
 	n.Observe(epoch, Update{Member: x, Incarnation: 3, State: StateSuspect, From: "a"})
@@ -37,7 +38,13 @@ func TestHeardSuspectIsAnsweredOnce(t *testing.T) {
 	n.Heard(epoch.Add(time.Millisecond), x.ID)
 	assert.Equal(t, []Update{{Member: x, Incarnation: 3, State: StateAlive, From: peer(0).ID}}, broadcasts(n.Ready()))
 	n.Heard(epoch.Add(2*time.Millisecond), x.ID)
-	assert.Empty(t, broadcasts(n.Ready()), "once per suspicion")
+	assert.Empty(t, broadcasts(n.Ready()), "not again within the minimum timeout")
+	again := epoch.Add(time.Millisecond + DefaultSuspicionTimeout)
+	n.Heard(again, x.ID)
+	assert.Len(t, broadcasts(n.Ready()), 1, "again once it has passed")
+	n.Observe(again.Add(DefaultSuspicionTimeout), Update{Member: x, Incarnation: 3, State: StateAlive, From: "b"})
+	n.Heard(again.Add(DefaultSuspicionTimeout+time.Millisecond), x.ID)
+	assert.Empty(t, broadcasts(n.Ready()), "another node's answer just came")
 	st, inc := state(n, x)
 	assert.Equal(t, StateSuspect, st, "only the member's refutation ends the suspicion")
 	assert.Equal(t, uint64(3), inc)

@@ -51,7 +51,7 @@ func (n *Node) Observe(now time.Time, u Update) {
 		n.observeSelf(u)
 		return
 	}
-	if n.answered(u) {
+	if n.answered(now, u) {
 		n.stats.StaleUpdates++ // no state changes: only the timer is deferred
 		return
 	}

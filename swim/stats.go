@@ -51,7 +51,8 @@ type Stats struct {
 	SuspicionsRaised uint64
 	DeadDeclared     uint64
 	// SuspicionsAnswered counts suspicions deferred because the suspect
-	// was heard from, here or by another node's word.
+	// was heard from, here or by another node's word, and the answers this
+	// node broadcast.
 	SuspicionsAnswered uint64
 	// Refutations counts Alive updates broadcast to refute a suspicion or
 	// death of this node.

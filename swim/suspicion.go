@@ -28,9 +28,10 @@ type suspicion struct {
 	// ours records that this node suspected the member itself, after a
 	// probe of its own failed.
 	ours bool
-	// answered records that the member was heard from after the suspicion
-	// began, here or, by another node's word, elsewhere (see Node.Heard).
-	answered bool
+	// answeredAt is when the member was last known to answer since the
+	// suspicion began: heard from here or, by another node's word,
+	// elsewhere (see Node.Heard). Zero while it has not answered.
+	answeredAt time.Time
 }
 
 // suspicionBounds returns the minimum and maximum suspicion timeouts:
@@ -91,13 +92,19 @@ func (s *suspicion) confirm(from overlay.NodeID) bool {
 // heard from the member. Every other node waits the maximum and the
 // minimum timeout: a bystander, because a suspecter's verdict will
 // normally reach it first, and each verdict is a cluster-wide broadcast;
-// and everyone once the suspicion is answered, because the member is
-// alive, only slow, and will refute once it has handled the suspicion sent
-// to it.
+// and everyone once the suspicion is answered, counted from the last
+// answer, because the member is alive, only slow, and will refute once it
+// has handled the suspicion sent to it — which for a member slow by d may
+// take 2d and more to reach everyone, since its own broadcast is grafted
+// from it as slowly.
 func (s *suspicion) deadline(health int) time.Time {
 	stretch := time.Duration(health + 1)
-	if s.ours && !s.answered {
+	if s.ours && s.answeredAt.IsZero() {
 		return s.start.Add(stretch * suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
 	}
-	return s.start.Add(stretch * (s.hi + s.lo))
+	from := s.start
+	if s.answeredAt.After(from) {
+		from = s.answeredAt
+	}
+	return from.Add(stretch * (s.hi + s.lo))
 }

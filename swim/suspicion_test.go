@@ -162,7 +162,7 @@ func newSuspecter(t *testing.T) *Node {
 // TestShortTimeoutOnlyForSilentSuspecter checks who may declare a
 // confirmed suspicion at the minimum timeout: a suspecter that heard
 // nothing from the member, after the minimum stretched by its local
-// health; one that heard from the member waits max + min.
+// health; one that heard from the member waits max + min from then.
 func TestShortTimeoutOnlyForSilentSuspecter(t *testing.T) {
 	lo, hi := suspicionBounds(Config{}.withDefaults())
 	tests := []struct {
@@ -172,10 +172,10 @@ func TestShortTimeoutOnlyForSilentSuspecter(t *testing.T) {
 	}{
 		{"healthy and silent", func(*Node, time.Time) {}, lo},
 		{"unhealthy", func(n *Node, _ time.Time) { n.health.score = 1 }, 2 * lo},
-		{"heard from the suspect", func(n *Node, start time.Time) { n.Heard(start.Add(100*time.Millisecond), peer(1).ID) }, hi + lo},
+		{"heard from the suspect", func(n *Node, start time.Time) { n.Heard(start.Add(100*time.Millisecond), peer(1).ID) }, 100*time.Millisecond + hi + lo},
 		{"pinged by the suspect", func(n *Node, start time.Time) {
 			n.Step(start.Add(100*time.Millisecond), peer(1), Ping{Seq: 9, Target: peer(0).ID})
-		}, hi + lo},
+		}, 100*time.Millisecond + hi + lo},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,4 +219,22 @@ func TestNewSuspicionAtHigherIncarnationRestartsTimer(t *testing.T) {
 	assert.Equal(t, later, s.start)
 	assert.Zero(t, s.confirmations, "confirmations of the older incarnation do not carry over")
 	assert.Equal(t, []overlay.NodeID{x.ID}, n.suspected)
+}
+
+// TestAnsweredSuspicionWaitsFromLastAnswer checks that each answer restarts
+// the wait of max + min, so that a member that keeps sending is not
+// declared while its refutation is still on its way.
+func TestAnsweredSuspicionWaitsFromLastAnswer(t *testing.T) {
+	lo, hi := suspicionBounds(Config{}.withDefaults())
+	n := newTestNode(t, nil)
+	x := peer(5)
+	n.Observe(epoch, Update{Member: x, State: StateSuspect, From: "a"})
+	last := epoch.Add(4 * time.Second)
+	for at := epoch.Add(time.Second); !at.After(last); at = at.Add(time.Second) {
+		n.Observe(at, Update{Member: x, State: StateAlive, From: "b"})
+	}
+	n.Tick(last.Add(hi + lo - time.Millisecond))
+	assert.Empty(t, deadOf(n.Ready()))
+	n.Tick(last.Add(hi + lo))
+	assert.Len(t, deadOf(n.Ready()), 1)
 }
