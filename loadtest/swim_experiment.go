@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/overlayd/overlayd/loadtest/sim"
@@ -17,6 +19,7 @@ type swimParams struct {
 	seed     uint64
 	crash    int
 	duration time.Duration // of each false-positive run
+	settle   time.Duration // from convergence to the crash
 	latency  sim.Latency
 	asJSON   bool
 }
@@ -25,6 +28,7 @@ type swimParams struct {
 type swimResult struct {
 	N              int            `json:"n"`
 	Seed           uint64         `json:"seed"`
+	SettleS        float64        `json:"settle_s"`
 	Crashed        int            `json:"crashed"`
 	DetectMedian   float64        `json:"detect_median_s"`
 	DetectP99      float64        `json:"detect_p99_s"`
@@ -49,6 +53,9 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&p.seed, "seed", 1, "random seed; the same seed gives the same output")
 	fs.IntVar(&p.crash, "crash", 10, "nodes to crash")
 	fs.DurationVar(&p.duration, "duration", 10*time.Minute, "virtual length of each false-positive run")
+	fs.DurationVar(&p.settle, "settle", 30*time.Second,
+		"virtual time from convergence to the crash, so that the crash hits a cluster in steady state\n"+
+			"(neighbours have measured each other's round trips) rather than one still joining")
 	links := fs.String("links", "uniform:1ms,10ms", linksHelp+"; the default is a LAN, memberlist's LAN profile's home")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	stop, err := parseFlags(fs, args)
@@ -59,8 +66,8 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 	if p.latency, err = parseLinks(*links); err != nil {
 		return err
 	}
-	if p.n < 10 || p.crash < 1 || p.crash >= p.n/2 || p.duration <= 0 {
-		return fmt.Errorf("need -n >= 10, 1 <= -crash < n/2 and a positive -duration")
+	if p.n < 10 || p.crash < 1 || p.crash >= p.n/2 || p.duration <= 0 || p.settle < 0 {
+		return fmt.Errorf("need -n >= 10, 1 <= -crash < n/2, a positive -duration and a -settle >= 0")
 	}
 	res, err := p.run(stderr)
 	if err != nil {
@@ -97,15 +104,91 @@ func (p swimParams) cluster(label uint64) (*coreCluster, error) {
 	return c, nil
 }
 
+// swimScenario is one false-positive run: a quiet cluster under loss of
+// SWIM's datagrams, or with slow nodes.
+type swimScenario struct {
+	name string
+	loss float64
+	slow bool
+}
+
+var swimScenarios = []swimScenario{{"loss_0", 0, false}, {"loss_5", 0.05, false}, {"loss_10", 0.10, false}, {"slow_1pct", 0, true}}
+
+// run measures detection and each false-positive scenario, each on its own
+// cluster and in its own goroutine, and merges their reports.
 func (p swimParams) run(progress io.Writer) (swimResult, error) {
 	began := time.Now()
-	res := swimResult{N: p.n, Seed: p.seed, Crashed: p.crash, FalsePositives: map[string]int{}}
+	res := swimResult{N: p.n, Seed: p.seed, SettleS: p.settle.Seconds(), Crashed: p.crash, FalsePositives: map[string]int{}}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+	)
+	report := func(f func(), format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		f()
+		fmt.Fprintf(progress, format+" (%.1fs)\n", append(args, time.Since(began).Seconds())...)
+	}
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d, err := p.detect()
+		if err != nil {
+			fail(err)
+			return
+		}
+		report(func() {
+			res.DetectMedian, res.DetectP99, res.DetectMax, res.Undetected = d.median, d.p99, d.max, d.undetected
+		},
+			"detection: median %.1f s, p99 %.1f s, max %.1f s, %d pairs undetected", d.median, d.p99, d.max, d.undetected)
+	}()
+	for k, sc := range swimScenarios {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fp, err := p.falsePositives(sc, uint64(k))
+			if err != nil {
+				fail(err)
+				return
+			}
+			report(func() {
+				res.FalsePositives[sc.name] = fp.declared
+				res.SlowDeclared = append(res.SlowDeclared, fp.slowDeclared...)
+				if sc.name == "loss_0" {
+					res.MsgsPerNodeS, res.BytesPerNodeS = fp.msgsPerNodeS, fp.bytesPerNodeS
+				}
+			}, "%s: %d live nodes declared dead somewhere", sc.name, fp.declared)
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return res, errors.Join(errs...)
+	}
+	res.Seconds = time.Since(began).Seconds()
+	return res, nil
+}
 
-	// Detection.
+// detection is the detection phase's report.
+type detection struct {
+	median, p99, max float64
+	undetected       int
+}
+
+// detect crashes p.crash random non-seed nodes of a converged cluster,
+// p.settle after its convergence, and measures, for every (survivor, crashed) pair, how long until the survivor
+// holds the crashed node dead.
+func (p swimParams) detect() (detection, error) {
 	c, err := p.cluster(1)
 	if err != nil {
-		return res, err
+		return detection{}, err
 	}
+	c.net.RunUntil(c.net.Now().Add(p.settle))
 	rng := rand.New(rand.NewPCG(subSeed(p.seed, 33), 0))
 	crashed := rng.Perm(p.n - 3)[:p.crash]
 	for k := range crashed {
@@ -131,56 +214,57 @@ func (p swimParams) run(progress io.Writer) (swimResult, error) {
 			}
 		}
 	}
-	res.Undetected = len(pending)
 	slices.Sort(times)
-	res.DetectMedian, res.DetectP99 = quantile(times, 0.5), quantile(times, 0.99)
+	d := detection{median: quantile(times, 0.5), p99: quantile(times, 0.99), undetected: len(pending)}
 	if len(times) > 0 {
-		res.DetectMax = times[len(times)-1]
+		d.max = times[len(times)-1]
 	}
-	fmt.Fprintf(progress, "detection: median %.1f s, p99 %.1f s, max %.1f s, %d pairs undetected (%.1fs)\n",
-		res.DetectMedian, res.DetectP99, res.DetectMax, res.Undetected, time.Since(began).Seconds())
+	return d, nil
+}
 
-	// False positives: quiet runs under loss, and with slow nodes.
-	for _, sc := range []struct {
-		name string
-		loss float64
-		slow bool
-	}{{"loss_0", 0, false}, {"loss_5", 0.05, false}, {"loss_10", 0.10, false}, {"slow_1pct", 0, true}} {
-		c, err := p.cluster(2)
-		if err != nil {
-			return res, err
-		}
-		c.probeLoss, c.lossRand = sc.loss, rand.New(rand.NewPCG(subSeed(p.seed, 34), 0))
-		var slow []int
-		if sc.slow {
-			c.slow = make([]time.Duration, p.n)
-			for _, i := range rng.Perm(p.n)[:max(p.n/100, 1)] {
-				c.slow[i] = time.Second + time.Duration(rng.Int64N(int64(4*time.Second)))
-				slow = append(slow, i)
-			}
-		}
-		before := c.net.Stats().Sent
-		declared := map[int]bool{}
-		for end := c.net.Now().Add(p.duration); c.net.Now().Before(end); {
-			c.net.RunUntil(c.net.Now().Add(time.Second))
-			c.collectDead(declared)
-		}
-		res.FalsePositives[sc.name] = len(declared)
-		for _, i := range slow {
-			if declared[i] {
-				res.SlowDeclared = append(res.SlowDeclared, c.slow[i].Seconds())
-			}
-		}
-		if sc.name == "loss_0" {
-			after := c.net.Stats().Sent
-			secs := p.duration.Seconds() * float64(p.n)
-			res.MsgsPerNodeS = float64(after.Msgs-before.Msgs) / secs
-			res.BytesPerNodeS = float64(after.Bytes-before.Bytes) / secs
-		}
-		fmt.Fprintf(progress, "%s: %d live nodes declared dead somewhere (%.1fs)\n", sc.name, len(declared), time.Since(began).Seconds())
+// falsePositive is one false-positive scenario's report.
+type falsePositive struct {
+	declared      int
+	slowDeclared  []float64 // the handling delays of slow nodes declared dead, in seconds
+	msgsPerNodeS  float64
+	bytesPerNodeS float64
+}
+
+// falsePositives runs a converged cluster with nothing crashed for
+// p.duration under scenario sc, and counts the live nodes some catalog
+// showed dead. Scenario k draws its own slow nodes and losses.
+func (p swimParams) falsePositives(sc swimScenario, k uint64) (falsePositive, error) {
+	c, err := p.cluster(2)
+	if err != nil {
+		return falsePositive{}, err
 	}
-	res.Seconds = time.Since(began).Seconds()
-	return res, nil
+	c.probeLoss, c.lossRand = sc.loss, rand.New(rand.NewPCG(subSeed(p.seed, 34, k), 0))
+	var slow []int
+	if sc.slow {
+		rng := rand.New(rand.NewPCG(subSeed(p.seed, 35, k), 0))
+		c.slow = make([]time.Duration, p.n)
+		for _, i := range rng.Perm(p.n)[:max(p.n/100, 1)] {
+			c.slow[i] = time.Second + time.Duration(rng.Int64N(int64(4*time.Second)))
+			slow = append(slow, i)
+		}
+	}
+	before := c.net.Stats().Sent
+	declared := map[int]bool{}
+	for end := c.net.Now().Add(p.duration); c.net.Now().Before(end); {
+		c.net.RunUntil(c.net.Now().Add(time.Second))
+		c.collectDead(declared)
+	}
+	fp := falsePositive{declared: len(declared)}
+	for _, i := range slow {
+		if declared[i] {
+			fp.slowDeclared = append(fp.slowDeclared, c.slow[i].Seconds())
+		}
+	}
+	after := c.net.Stats().Sent
+	secs := p.duration.Seconds() * float64(p.n)
+	fp.msgsPerNodeS = float64(after.Msgs-before.Msgs) / secs
+	fp.bytesPerNodeS = float64(after.Bytes-before.Bytes) / secs
+	return fp, nil
 }
 
 // collectDead adds to declared every node that some node's catalog shows
@@ -200,8 +284,8 @@ func (c *coreCluster) collectDead(declared map[int]bool) {
 
 func printSWIMReport(w io.Writer, p swimParams, r swimResult) {
 	fmt.Fprintf(w, "SWIM in full Cores: %d nodes, seed %d\n\n", r.N, r.Seed)
-	fmt.Fprintf(w, "crash of %d: every survivor marks them dead — median %.1f s, p99 %.1f s, max %.1f s (%d pairs undetected after 2 min)\n",
-		r.Crashed, r.DetectMedian, r.DetectP99, r.DetectMax, r.Undetected)
+	fmt.Fprintf(w, "crash of %d, %v after convergence: every survivor marks them dead — median %.1f s, p99 %.1f s, max %.1f s (%d pairs undetected after 2 min)\n",
+		r.Crashed, p.settle, r.DetectMedian, r.DetectP99, r.DetectMax, r.Undetected)
 	fmt.Fprintf(w, "false positives over %v: loss 0 %% %d, loss 5 %% %d, loss 10 %% %d, 1 %% slow nodes %d (slow ones among them, by handling delay: %.1f s)\n",
 		p.duration, r.FalsePositives["loss_0"], r.FalsePositives["loss_5"], r.FalsePositives["loss_10"], r.FalsePositives["slow_1pct"], r.SlowDeclared)
 	fmt.Fprintf(w, "steady state per node: %.2f msg/s, %.0f B/s\n\n%.1f s\n", r.MsgsPerNodeS, r.BytesPerNodeS, r.Seconds)

@@ -98,20 +98,26 @@ func (c *Core) broadcastVerdict(now time.Time, u swim.Update) {
 		return
 	}
 	proof.Incarnation, proof.Status = u.Incarnation, catalogStatus(u.State)
-	c.broadcast(now, LivenessUpdate{Update: u, Proof: proof})
+	c.broadcastNow(now, LivenessUpdate{Update: u, Proof: proof})
 }
 
 // applyVerdict merges a suspect or dead verdict broadcast by any node,
 // once its proof holds, into the catalog and into SWIM (which refutes it
-// if it names this node).
+// if it names this node). A proven alive is another node's answer to a
+// suspicion (it heard from the suspect: swim.Node.Heard): the owner's own
+// record at the suspected incarnation, which changes no catalog, since
+// suspect outranks alive at one incarnation, and goes to SWIM alone.
 func (c *Core) applyVerdict(now time.Time, m LivenessUpdate) {
 	u, r := m.Update, m.Proof
-	if (u.State != swim.StateSuspect && u.State != swim.StateDead) || r.Member.ID != u.Member.ID {
+	if (u.State != swim.StateSuspect && u.State != swim.StateDead && u.State != swim.StateAlive) || r.Member.ID != u.Member.ID {
 		c.stats.ForgedRecords++
 		return
 	}
 	r.Incarnation, r.Status = u.Incarnation, catalogStatus(u.State)
-	if !c.authenticate(&r) || !c.applyToCatalog(now, r) {
+	if !c.authenticate(&r) {
+		return
+	}
+	if u.State != swim.StateAlive && !c.applyToCatalog(now, r) {
 		return
 	}
 	c.sw.Observe(now, u)

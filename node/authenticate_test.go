@@ -111,7 +111,7 @@ func TestVerdictNeedsTheOwnersSignedIncarnation(t *testing.T) {
 		"suspect above the signed one":       verdict(4, swim.StateSuspect, m),
 		"proof with an inflated incarnation": verdict(math.MaxUint64, swim.StateDead, inflated),
 		"no proof":                           {Update: swim.Update{Member: m.Member, Incarnation: 3, State: swim.StateDead}},
-		"alive verdict by another node":      verdict(3, swim.StateAlive, m),
+		"alive above the signed one":         verdict(4, swim.StateAlive, m),
 	} {
 		before := c.Stats().ForgedRecords
 		c.applyVerdict(t0, u)
@@ -121,8 +121,16 @@ func TestVerdictNeedsTheOwnersSignedIncarnation(t *testing.T) {
 		assert.Equal(t, catalog.Alive, got.Status, name)
 	}
 
-	c.applyVerdict(t0, verdict(3, swim.StateDead, m))
+	// Another node's answer to a suspicion: the owner's record at its
+	// signed incarnation, which SWIM takes and no catalog changes for.
+	before := c.Stats().ForgedRecords
+	c.applyVerdict(t0, verdict(3, swim.StateAlive, m))
+	assert.Equal(t, before, c.Stats().ForgedRecords, "a proven alive is not forged")
 	got, _ := c.Member("m")
+	assert.True(t, catalog.SameOwnerPart(&got, &m))
+
+	c.applyVerdict(t0, verdict(3, swim.StateDead, m))
+	got, _ = c.Member("m")
 	assert.Equal(t, catalog.Dead, got.Status, "a verdict at the signed incarnation holds")
 	assert.True(t, catalog.SameOwnerPart(&got, &m))
 }

@@ -158,6 +158,11 @@ func (c *Core) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
 	if c.unsignedSuspicion(msg) {
 		return
 	}
+	// Whatever a peer sends shows it running, which SWIM weighs against
+	// a suspicion of it (swim.Node.Heard); SWIM's own messages it sees.
+	if msg.Protocol() != overlay.ProtoSWIM {
+		c.sw.Heard(now, from.ID)
+	}
 	switch msg.Protocol() {
 	case overlay.ProtoHyParView:
 		c.hv.Step(now, from, msg)

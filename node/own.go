@@ -56,12 +56,27 @@ func (c *Core) publishOwnRecord(now time.Time) error {
 
 // broadcast sends msg to the whole cluster through Plumtree.
 func (c *Core) broadcast(now time.Time, msg overlay.Message) {
+	if payload, ok := c.marshalBroadcast(now, msg); ok {
+		c.pt.Broadcast(now, payload)
+	}
+}
+
+// broadcastNow is broadcast without waiting for the IHAVE batch: for SWIM's
+// updates, which come from a suspect's neighbours, whose eager path to the
+// rest of the tree often ran through the suspect (plumtree.Node.BroadcastNow).
+func (c *Core) broadcastNow(now time.Time, msg overlay.Message) {
+	if payload, ok := c.marshalBroadcast(now, msg); ok {
+		c.pt.BroadcastNow(now, payload)
+	}
+}
+
+func (c *Core) marshalBroadcast(now time.Time, msg overlay.Message) ([]byte, bool) {
 	payload, err := c.codec.Marshal(withOrigin(msg, now))
 	if err != nil {
 		c.stats.BadPayloads++ // our own message: a bug, counted rather than sent
-		return
+		return nil, false
 	}
-	c.pt.Broadcast(now, payload)
+	return payload, true
 }
 
 // maybeBroadcastCoordinate re-broadcasts the own record when the shown

@@ -107,3 +107,19 @@ func TestIHaveBatchSurvivesRoleChangeButNotDeparture(t *testing.T) {
 	to, _ := messagesOf[IHave](n.Ready())
 	assert.Equal(t, []overlay.NodeID{"b"}, to)
 }
+
+// TestBroadcastNowSkipsTheBatch checks that BroadcastNow's IHAVEs leave at
+// once, with what was pending, where Broadcast's wait for the next flush.
+func TestBroadcastNowSkipsTheBatch(t *testing.T) {
+	n := newTestNode(t, func(c *Config) { c.IHaveFlushInterval = time.Second }, nil, []overlay.NodeID{"b", "c"})
+	n.Tick(t0) // consume the first, immediate flush slot
+	n.Broadcast(t0, []byte("routine"))
+	to, _ := messagesOf[IHave](n.Ready())
+	assert.Empty(t, to, "a routine broadcast waits for the batch")
+	n.BroadcastNow(t0, []byte("urgent"))
+	to, ihaves := messagesOf[IHave](n.Ready())
+	assert.ElementsMatch(t, []overlay.NodeID{"b", "c"}, to)
+	for _, ih := range ihaves {
+		assert.Len(t, ih.Entries, 2, "the pending announcement leaves with it")
+	}
+}

@@ -105,6 +105,17 @@ func (n *Node) Broadcast(now time.Time, payload []byte) MessageID {
 	return id
 }
 
+// BroadcastNow is Broadcast for a message that cannot wait for the IHAVE
+// batch (see Config.IHaveFlushInterval): the IHAVEs announcing it, with
+// whatever else is pending, leave at once. Where the eager path from this
+// node is broken, its lazy peers then graft the message a batch interval
+// sooner.
+func (n *Node) BroadcastNow(now time.Time, payload []byte) MessageID {
+	id := n.Broadcast(now, payload)
+	n.flushIHaves(now)
+	return id
+}
+
 // Step processes a message received from a peer. Anything that is not a
 // valid Plumtree message from a valid peer other than the node itself is
 // ignored and counted in [Stats].

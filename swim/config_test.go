@@ -20,12 +20,15 @@ func TestConfigValidate(t *testing.T) {
 		{"no rand", func(c *Config) { c.Rand = nil }, "Rand is nil"},
 		{"negative interval", func(c *Config) { c.ProbeInterval = -1 }, "ProbeInterval"},
 		{"interval too long", func(c *Config) { c.ProbeInterval = 2 * time.Hour }, "ProbeInterval"},
-		{"timeout not shorter than interval", func(c *Config) { c.ProbeTimeout = time.Second }, "ProbeTimeout"},
-		{"timeout above a short interval", func(c *Config) { c.ProbeInterval = 100 * time.Millisecond }, "ProbeTimeout"},
+		{"timeout too long", func(c *Config) { c.ProbeTimeout = 2 * time.Hour }, "ProbeTimeout"},
 		{"negative timeout", func(c *Config) { c.ProbeTimeout = -1 }, "ProbeTimeout"},
 		{"negative indirect checks", func(c *Config) { c.IndirectChecks = -1 }, "IndirectChecks"},
 		{"too many indirect checks", func(c *Config) { c.IndirectChecks = 17 }, "IndirectChecks"},
-		{"negative suspicion mult", func(c *Config) { c.SuspicionMult = -2 }, "SuspicionMult"},
+		{"negative suspicion timeout", func(c *Config) { c.SuspicionTimeout = -1 }, "SuspicionTimeout"},
+		{"negative min probe timeout", func(c *Config) { c.MinProbeTimeout = -1 }, "MinProbeTimeout"},
+		{"min probe timeout above the initial", func(c *Config) { c.MinProbeTimeout = 2 * time.Second }, "MinProbeTimeout"},
+		{"negative confirmations", func(c *Config) { c.SuspicionConfirmations = -1 }, "SuspicionConfirmations"},
+		{"too many confirmations", func(c *Config) { c.SuspicionConfirmations = 17 }, "SuspicionConfirmations"},
 		{"huge max timeout mult", func(c *Config) { c.SuspicionMaxTimeoutMult = 1000 }, "SuspicionMaxTimeoutMult"},
 		{"negative local health", func(c *Config) { c.MaxLocalHealth = -1 }, "MaxLocalHealth"},
 		{"huge local health", func(c *Config) { c.MaxLocalHealth = 65 }, "MaxLocalHealth"},
@@ -57,7 +60,9 @@ func TestNewDoesNotModifyCallerConfig(t *testing.T) {
 	require.Equal(t, DefaultProbeInterval, n.cfg.ProbeInterval)
 	require.Equal(t, DefaultProbeTimeout, n.cfg.ProbeTimeout)
 	require.Equal(t, DefaultIndirectChecks, n.cfg.IndirectChecks)
-	require.Equal(t, DefaultSuspicionMult, n.cfg.SuspicionMult)
+	require.Equal(t, DefaultMinProbeTimeout, n.cfg.MinProbeTimeout)
+	require.Equal(t, DefaultSuspicionTimeout, n.cfg.SuspicionTimeout)
+	require.Equal(t, DefaultSuspicionConfirmations, n.cfg.SuspicionConfirmations)
 	require.Equal(t, DefaultSuspicionMaxTimeoutMult, n.cfg.SuspicionMaxTimeoutMult)
 	require.Equal(t, DefaultMaxLocalHealth, n.cfg.MaxLocalHealth)
 }
@@ -65,6 +70,6 @@ func TestNewDoesNotModifyCallerConfig(t *testing.T) {
 func TestLocalHealthDisabled(t *testing.T) {
 	n := newTestNode(t, peers(1), func(c *Config) { c.MaxLocalHealth = 1 })
 	startProbe(t, n, epoch)
-	n.Tick(epoch.Add(DefaultProbeInterval))
+	n.Tick(epoch.Add(verdictAfter))
 	require.Zero(t, n.LocalHealth(), "a failure leaves the score at 0")
 }

@@ -9,20 +9,29 @@
 //
 //   - Probing. Once per protocol period the node pings one of its HyParView
 //     active peers ([Node.NeighborUp], [Node.NeighborDown]), in randomised
-//     round-robin order. With no ack within the probe timeout it asks
-//     IndirectChecks other active peers to ping the target for it (PingReq);
-//     a helper forwards the target's ack, or a Nack when none came in time.
-//     With no ack by the end of the period the target is suspected. Each
-//     direct ack yields a [ProbeRTT] with the peer's opaque ack payload. A
-//     peer that leaves the active view gets one last probe, so that a crash
-//     HyParView noticed first is still detected.
+//     round-robin order. With no ack within the peer's probe timeout (RFC
+//     6298's SRTT + 4·RTTVAR from earlier acks, late ones included, or a
+//     conservative 3 s before any) it asks IndirectChecks other active peers
+//     to ping the target for it (PingReq); a helper forwards the target's
+//     ack, or a Nack when none came in time. With no ack after as long
+//     again the target is suspected. Each direct ack yields a [ProbeRTT]
+//     with the peer's opaque ack payload. A peer that leaves the active view
+//     gets one last probe, so that a crash HyParView noticed first is still
+//     detected; an active peer suspected elsewhere is probed at once.
+//   - Evidence of life. Any message from a member ([Node.Heard]) shows it
+//     running: a probe it outlives is no failure, and a suspicion of it is
+//     answered, which this node tells the cluster with the member's Alive
+//     at the suspected incarnation asserted by itself.
 //   - Suspicion. A suspicion, raised here or observed from the cluster,
 //     starts a timer that shrinks from a maximum towards a minimum as
 //     independent confirmations arrive; when it ends the node broadcasts a
-//     Dead verdict. Nodes that did not suspect the member themselves wait
-//     one minimum timeout more, so that a verdict is normally broadcast by
-//     a few suspecters rather than by the whole cluster. The suspect is
-//     also told directly, so that it can refute at once.
+//     Dead verdict. Only a suspecter — its own probe failed — runs to the
+//     shrunk timeout, and only while the suspicion is not answered; every
+//     other node waits the maximum and the minimum, so that a verdict is
+//     normally broadcast by a few suspecters rather than by the whole
+//     cluster, and a slow member has time to refute. Either is stretched
+//     by the local health multiplier. The suspect is also told directly,
+//     so that it can refute at once.
 //   - Incarnations. Only a member raises its own incarnation: to refute a
 //     suspicion or death of itself, it broadcasts Alive at a higher one.
 //   - Local health. Failed probes, missed nacks and refutations raise a

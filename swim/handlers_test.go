@@ -133,7 +133,7 @@ func TestIndirectAckPreventsSuspicion(t *testing.T) {
 	require.NotEmpty(t, helpers)
 
 	n.Step(epoch.Add(700*time.Millisecond), helpers[0], Ack{Seq: ping.Seq, Payload: []byte("p")})
-	n.Tick(epoch.Add(DefaultProbeInterval))
+	n.Tick(epoch.Add(verdictAfter))
 	rd := n.Ready()
 	assert.Empty(t, broadcasts(rd))
 	assert.Empty(t, eventsOf[ProbeRTT](rd), "an indirect ack measures no direct RTT")
@@ -149,7 +149,7 @@ func TestLateDirectAckStillCounts(t *testing.T) {
 	n.Tick(epoch.Add(DefaultProbeTimeout))
 	n.Ready()
 	n.Step(epoch.Add(800*time.Millisecond), target, Ack{Seq: ping.Seq})
-	n.Tick(epoch.Add(DefaultProbeInterval))
+	n.Tick(epoch.Add(verdictAfter))
 	rd := n.Ready()
 	assert.Equal(t, []ProbeRTT{{Peer: target, RTT: 800 * time.Millisecond}}, eventsOf[ProbeRTT](rd))
 	assert.Empty(t, broadcasts(rd))
@@ -176,10 +176,10 @@ func TestFullMissSuspectsTarget(t *testing.T) {
 			_, target := startProbe(t, n, epoch)
 			require.Equal(t, peer(1), target)
 			n.Tick(epoch.Add(DefaultProbeTimeout))
-			n.Tick(epoch.Add(DefaultProbeInterval - time.Millisecond))
+			n.Tick(epoch.Add(verdictAfter - time.Millisecond))
 			require.Empty(t, broadcasts(n.Ready()), "no verdict before the period ends")
 
-			end := epoch.Add(DefaultProbeInterval)
+			end := epoch.Add(verdictAfter)
 			n.Tick(end)
 			rd := n.Ready()
 			want := Update{Member: target, Incarnation: tc.wantInc, State: StateSuspect, From: peer(0).ID}
@@ -204,15 +204,17 @@ func TestFailedProbeConfirmsRunningSuspicion(t *testing.T) {
 	n.SetClusterSize(100)
 	n.Observe(epoch, Update{Member: peer(1), Incarnation: 2, State: StateSuspect, From: peer(8).ID})
 	startProbe(t, n, epoch)
-	n.Tick(epoch.Add(DefaultProbeInterval))
+	n.Tick(epoch.Add(verdictAfter))
 	rd := n.Ready()
 	mine := Update{Member: peer(1), Incarnation: 2, State: StateSuspect, From: peer(0).ID}
 	assert.Equal(t, []Update{mine}, broadcasts(rd), "this node's own confirmation goes to the cluster")
 	assert.Equal(t, 1, n.members[peer(1).ID].suspicion.confirmations)
 
 	// A second failure repeats the notice but not the broadcast.
-	next := epoch.Add(DefaultProbeInterval)
-	n.Tick(next.Add(2 * DefaultProbeInterval))
+	next := epoch.Add(verdictAfter)
+	n.Tick(next)
+	require.NotNil(t, n.probe, "the next probe starts")
+	n.Tick(next.Add(2 * n.probe.timeout))
 	rd = n.Ready()
 	assert.Empty(t, broadcasts(rd))
 	sus, _ := ofType[Suspect](rd)
@@ -225,7 +227,7 @@ func TestFailedProbeOfDeadMemberChangesNothing(t *testing.T) {
 			n := newTestNode(t, peers(1))
 			n.Observe(epoch, Update{Member: peer(1), Incarnation: 1, State: st, From: "x"})
 			startProbe(t, n, epoch)
-			n.Tick(epoch.Add(DefaultProbeInterval))
+			n.Tick(epoch.Add(verdictAfter))
 			rd := n.Ready()
 			assert.Empty(t, broadcasts(rd))
 			sus, _ := ofType[Suspect](rd)
@@ -290,7 +292,7 @@ func TestHelper(t *testing.T) {
 		{"target silent: nack at 80% of the requester's timeout", 500, 0, 400 * time.Millisecond, false},
 		{"longer requester timeout stretches the nack", 1000, 0, 800 * time.Millisecond, false},
 		{"no timeout given: this node's own", 0, 0, DefaultProbeTimeout * 8 / 10, false},
-		{"absurd timeout is bounded", 1 << 31, 0, DefaultMaxLocalHealth * DefaultProbeTimeout * 8 / 10, false},
+		{"absurd timeout is bounded", 1 << 31, 0, DefaultMaxLocalHealth * (DefaultSuspicionMaxTimeoutMult * DefaultSuspicionTimeout / 2) * 8 / 10, false},
 		{"ack after the nack is still forwarded", 500, 450 * time.Millisecond, 400 * time.Millisecond, true},
 	}
 	for _, tc := range tests {
@@ -394,7 +396,7 @@ func TestIndirectProbeThroughHelper(t *testing.T) {
 	fwd, _ := ofType[Ack](helper.Ready())
 	req.Step(epoch.Add(540*time.Millisecond), peer(2), fwd[0])
 
-	req.Tick(epoch.Add(DefaultProbeInterval))
+	req.Tick(epoch.Add(verdictAfter))
 	assert.Empty(t, broadcasts(req.Ready()))
 	assert.Equal(t, uint64(1), req.Stats().IndirectAcks)
 }

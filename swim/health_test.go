@@ -56,7 +56,7 @@ func TestLocalHealthAfterProbe(t *testing.T) {
 			n.Tick(epoch.Add(3 * DefaultProbeTimeout))
 			_, helpers := ofType[PingReq](n.Ready())
 			tc.act(n, ping, target, helpers)
-			n.Tick(epoch.Add(3 * DefaultProbeInterval))
+			n.Tick(epoch.Add(3 * lastVerdictAfter))
 			n.Ready()
 			assert.Equal(t, tc.wantScore, n.LocalHealth())
 		})
@@ -68,7 +68,7 @@ func TestLocalHealthStretchesProbing(t *testing.T) {
 		n := newTestNode(t, peers(1, 2, 3))
 		n.health.score = score
 		mult := time.Duration(score + 1)
-		ping, _ := startProbe(t, n, epoch)
+		startProbe(t, n, epoch)
 
 		n.Tick(epoch.Add(mult*DefaultProbeTimeout - time.Millisecond))
 		reqs, _ := ofType[PingReq](n.Ready())
@@ -78,15 +78,7 @@ func TestLocalHealthStretchesProbing(t *testing.T) {
 		require.NotEmpty(t, reqs, "score %d: PingReq at the stretched timeout", score)
 		assert.Equal(t, durationMillis(mult*DefaultProbeTimeout), reqs[0].TimeoutMillis, "helpers learn the stretched timeout")
 
-		// Answer the probe: the next period still starts only at the end of
-		// the stretched one.
-		n.Step(epoch.Add(mult*DefaultProbeTimeout), reqs[0].Target, Ack{Seq: ping.Seq})
-		n.Tick(epoch.Add(mult*DefaultProbeInterval - time.Millisecond))
-		pings, _ := ofType[Ping](n.Ready())
-		require.Empty(t, pings, "score %d: no ping before the stretched period ends", score)
-		n.Tick(epoch.Add(mult * DefaultProbeInterval))
-		pings, _ = ofType[Ping](n.Ready())
-		require.Len(t, pings, 1, "score %d: next ping at the end of the stretched period", score)
+		assert.Equal(t, epoch.Add(mult*DefaultProbeInterval), n.nextProbe, "score %d: the period is stretched", score)
 	}
 }
 
@@ -109,18 +101,18 @@ func TestLocalHealthRisesWithRefutationAndFallsBack(t *testing.T) {
 func TestStalledNodeAbandonsProbe(t *testing.T) {
 	tests := []struct {
 		name        string
-		late        time.Duration // past the end of the period
+		late        time.Duration // past the verdict
 		wantSuspect bool
 	}{
-		{"ticked at the end of the period", 0, true},
-		{"ticked late, within a period", DefaultProbeInterval - time.Millisecond, true},
-		{"stalled a whole period", DefaultProbeInterval, false},
+		{"ticked at the verdict", 0, true},
+		{"ticked late, within the probe's length and the grace", lastVerdictAfter - time.Millisecond, true},
+		{"stalled the probe's whole length and the grace", lastVerdictAfter, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newTestNode(t, peers(1, 2))
 			startProbe(t, n, epoch)
-			n.Tick(epoch.Add(DefaultProbeInterval + tc.late))
+			n.Tick(epoch.Add(verdictAfter + tc.late))
 			rd := n.Ready()
 			assert.Equal(t, tc.wantSuspect, len(broadcasts(rd)) == 1)
 			assert.Equal(t, 1, n.LocalHealth(), "either way the node was slow or unanswered")
@@ -131,4 +123,36 @@ func TestStalledNodeAbandonsProbe(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerdictWaitsForNacksDue checks the grace a verdict gives nacks still
+// due: a nack a little after the deadline still counts, so that the
+// healthy requester's score does not rise, and the verdict then comes at
+// once; an ack within the grace still answers the probe.
+func TestVerdictWaitsForNacksDue(t *testing.T) {
+	setup := func(t *testing.T) (*Node, Ping, []overlay.Peer) {
+		n := newTestNode(t, peers(1, 2))
+		ping, _ := startProbe(t, n, epoch)
+		n.Tick(epoch.Add(DefaultProbeTimeout))
+		_, helpers := ofType[PingReq](n.Ready())
+		require.Len(t, helpers, 1)
+		n.Tick(epoch.Add(verdictAfter))
+		require.Empty(t, broadcasts(n.Ready()), "no verdict while a nack is due")
+		return n, ping, helpers
+	}
+	t.Run("late nack", func(t *testing.T) {
+		n, ping, helpers := setup(t)
+		late := epoch.Add(verdictAfter + 100*time.Millisecond)
+		n.Step(late, helpers[0], Nack{Seq: ping.Seq})
+		n.Tick(late)
+		assert.Len(t, broadcasts(n.Ready()), 1, "the verdict once the last nack is in")
+		assert.Zero(t, n.LocalHealth(), "every nack came")
+	})
+	t.Run("ack in the grace", func(t *testing.T) {
+		n, ping, helpers := setup(t)
+		n.Step(epoch.Add(verdictAfter+time.Second), helpers[0], Ack{Seq: ping.Seq})
+		n.Tick(epoch.Add(lastVerdictAfter))
+		assert.Empty(t, broadcasts(n.Ready()))
+		assert.Equal(t, uint64(1), n.Stats().IndirectAcks)
+	})
 }

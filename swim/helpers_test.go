@@ -25,6 +25,15 @@ func peers(ids ...int) []overlay.Peer {
 	return ps
 }
 
+// verdictAfter is how long after its ping the probe of a never-measured
+// peer ends when no helper was asked or every one nacked: the ping's
+// timeout, then as long again for the helpers. lastVerdictAfter is when it
+// ends at the latest, after waiting the grace for nacks still due.
+const (
+	verdictAfter     = 2 * DefaultProbeTimeout
+	lastVerdictAfter = verdictAfter + DefaultProbeTimeout
+)
+
 // newTestNode builds node 0 probing the given active peers, with its
 // outputs drained.
 func newTestNode(t testing.TB, active []overlay.Peer, mutate ...func(*Config)) *Node {

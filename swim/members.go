@@ -9,14 +9,29 @@ import (
 )
 
 // member is what this node knows of another member. A record is created by
-// the first update about the member with state zero, which any update
-// supersedes.
+// the first update about the member, or by the first round trip measured
+// to it, with state zero, which any update supersedes.
 type member struct {
 	peer        overlay.Peer
 	incarnation uint64
 	state       State
 	// suspicion is the running timer while state is StateSuspect.
 	suspicion *suspicion
+	// rtt is the member's round-trip estimate, from this node's probes.
+	rtt rttEstimate
+	// heardAt is when a message from the member last arrived (see
+	// Node.Heard).
+	heardAt time.Time
+}
+
+// record returns p's record, creating an empty one if there is none.
+func (n *Node) record(p overlay.Peer) *member {
+	m := n.members[p.ID]
+	if m == nil {
+		m = &member{peer: p}
+		n.members[p.ID] = m
+	}
+	return m
 }
 
 // Observe merges a membership update received from the cluster — a
@@ -36,19 +51,23 @@ func (n *Node) Observe(now time.Time, u Update) {
 		n.observeSelf(u)
 		return
 	}
+	if n.answered(now, u) {
+		n.stats.StaleUpdates++ // no state changes: only the timer is deferred
+		return
+	}
 	if !n.merge(now, u) {
 		n.stats.StaleUpdates++
+		return
+	}
+	if m := n.members[u.Member.ID]; m.state == StateSuspect && !m.suspicion.ours {
+		n.probeUrgently(u.Member.ID)
 	}
 }
 
 // merge applies u to the member's record and reports whether anything
 // changed: a new state, or a new confirmation of a running suspicion.
 func (n *Node) merge(now time.Time, u Update) bool {
-	m := n.members[u.Member.ID]
-	if m == nil {
-		m = &member{peer: u.Member}
-		n.members[u.Member.ID] = m
-	}
+	m := n.record(u.Member)
 	if u.State == StateSuspect && m.state == StateSuspect && u.Incarnation == m.incarnation {
 		return m.suspicion.confirm(u.From)
 	}
@@ -64,8 +83,8 @@ func (n *Node) merge(now time.Time, u Update) bool {
 		m.peer = u.Member
 	}
 	if u.State == StateSuspect {
-		lo, hi := suspicionBounds(n.cfg.SuspicionMult, n.cfg.SuspicionMaxTimeoutMult, n.clusterSize, n.cfg.ProbeInterval)
-		m.suspicion = newSuspicion(now, u.From, expectedConfirmations(n.cfg.SuspicionMult, n.clusterSize), lo, hi)
+		lo, hi := suspicionBounds(n.cfg)
+		m.suspicion = newSuspicion(now, u.From, expectedConfirmations(n.cfg.SuspicionConfirmations, n.clusterSize), lo, hi)
 		n.suspected = append(n.suspected, u.Member.ID)
 	}
 	return true
@@ -124,7 +143,7 @@ func (n *Node) handleSuspect(from overlay.Peer, m Suspect) {
 // ack: it is alive at that incarnation at least. Only a higher incarnation
 // changes a known record, as an Alive update would.
 func (n *Node) learnIncarnation(now time.Time, p overlay.Peer, inc uint64) {
-	if m, ok := n.members[p.ID]; ok && inc <= m.incarnation {
+	if m, ok := n.members[p.ID]; ok && m.state != 0 && inc <= m.incarnation {
 		return
 	}
 	n.merge(now, Update{Member: p, Incarnation: inc, State: StateAlive, From: p.ID})
@@ -159,7 +178,8 @@ func (n *Node) suspectTarget(now time.Time, target overlay.Peer) {
 func (n *Node) tickSuspicions(now time.Time) {
 	var expired []*member
 	for _, id := range n.suspected {
-		if m := n.members[id]; !now.Before(m.suspicion.deadline()) {
+		m := n.members[id]
+		if !now.Before(m.suspicion.deadline(n.health.score)) {
 			expired = append(expired, m)
 		}
 	}

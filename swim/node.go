@@ -26,6 +26,12 @@ type Node struct {
 	// farewell holds peers that left the active view while not being
 	// probed; each gets one last probe (see NeighborDown).
 	farewell []overlay.Peer
+	// urgent holds suspected active peers to probe as soon as no probe is
+	// outstanding, ahead of the protocol period (see probeUrgently).
+	urgent []overlay.NodeID
+	// ended remembers this node's last unanswered probes, so that a late
+	// ack still counts (see handleAck).
+	ended []endedProbe
 	// probe is this node's outstanding probe, nil between probes.
 	probe *probe
 	// nextProbe is the start of the next protocol period.
@@ -80,7 +86,7 @@ func (n *Node) Probing() []overlay.Peer { return n.rotation.list() }
 // neighbours' acks. From is left empty.
 func (n *Node) Member(id overlay.NodeID) (Update, bool) {
 	m, ok := n.members[id]
-	if !ok {
+	if !ok || m.state == 0 {
 		return Update{}, false
 	}
 	return Update{Member: m.peer, Incarnation: m.incarnation, State: m.state}, true
@@ -108,8 +114,7 @@ func (n *Node) nextSeq() uint32 {
 }
 
 // SetClusterSize tells the node how many members the cluster has, for the
-// log10(N) factor of the suspicion timeout and the number of confirmations
-// a suspicion can expect. Values below 1 count as 1. It applies to
+// number of confirmations a suspicion can expect. Values below 1 count as 1. It applies to
 // suspicions that start afterwards.
 func (n *Node) SetClusterSize(size int) { n.clusterSize = max(size, 1) }
 
@@ -127,6 +132,7 @@ func (n *Node) NeighborUp(_ time.Time, p overlay.Peer) {
 	}
 	n.farewell = slices.DeleteFunc(n.farewell, func(f overlay.Peer) bool { return f.ID == p.ID })
 	n.rotation.add(n.rng, p)
+	n.record(p)
 }
 
 // maxFarewells bounds the departed neighbours waiting for a last probe.
@@ -166,6 +172,7 @@ func (n *Node) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
 		n.stats.Ignored++
 		return
 	}
+	n.Heard(now, from.ID)
 	switch m := msg.(type) {
 	case Ping:
 		n.handlePing(from, m)

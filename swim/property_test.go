@@ -197,16 +197,17 @@ func (q *simQueue) Pop() any {
 // minimum at nodes that did not suspect it themselves), and the verdict
 // needs a broadcast delay.
 func detectionBound(size int) time.Duration {
-	lo, hi := suspicionBounds(DefaultSuspicionMult, DefaultSuspicionMaxTimeoutMult, size, DefaultProbeInterval)
+	lo, hi := suspicionBounds(Config{}.withDefaults())
 	return 2*time.Duration(size-1)*DefaultProbeInterval + hi + lo + castDelayMax + slowDelay
 }
 
-// TestCrashedNodesDeclaredDeadSlowNodesRefute runs 20 nodes of which some
+// TestCrashedNodesDeclaredDeadSlowNodesSpared runs 20 nodes of which some
 // are slow from the start and some crash later. Every crashed node must be
 // dead at every live node within the detection bound; no live node, slow or
 // not, may ever be declared dead (flush checks each broadcast); and each
-// slow node must have been suspected and have refuted.
-func TestCrashedNodesDeclaredDeadSlowNodesRefute(t *testing.T) {
+// slow node's lag must show in its probers' round-trip estimates, the
+// adaptive timeout that spares it.
+func TestCrashedNodesDeclaredDeadSlowNodesSpared(t *testing.T) {
 	const size = 20
 	for seed := uint64(1); seed <= 10; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
@@ -241,8 +242,13 @@ func TestCrashedNodesDeclaredDeadSlowNodesRefute(t *testing.T) {
 			}
 			t.Logf("crashes known everywhere %v after the crash (bound %v)", slowest, bound)
 			for _, i := range slow {
-				assert.Positive(t, s.suspected[i], "slow node %d was never suspected", i)
-				assert.Positive(t, s.nodes[i].Incarnation(), "slow node %d never refuted", i)
+				var longest time.Duration
+				for _, j := range s.live() {
+					if m, ok := s.nodes[j].members[peer(i).ID]; ok && j != i {
+						longest = max(longest, m.rtt.srtt)
+					}
+				}
+				assert.Greater(t, longest, 2*netDelayMax, "slow node %d's lag shows in its probers' round-trip estimates", i)
 			}
 		})
 	}

@@ -70,7 +70,7 @@ func (n *Node) relayTimeout(millis uint32) time.Duration {
 	if millis == 0 {
 		return n.cfg.ProbeTimeout
 	}
-	longest := time.Duration(n.cfg.MaxLocalHealth) * n.cfg.ProbeTimeout
+	longest := time.Duration(n.cfg.MaxLocalHealth) * n.maxProbeTimeout()
 	return min(time.Duration(millis)*time.Millisecond, longest)
 }
 

@@ -123,7 +123,7 @@ func TestNeighborDownGivesLastProbe(t *testing.T) {
 		n.Tick(epoch.Add(DefaultProbeTimeout))
 		_, helpers := ofType[PingReq](n.Ready())
 		assert.ElementsMatch(t, peers(1, 3), helpers)
-		n.Tick(epoch.Add(DefaultProbeInterval))
+		n.Tick(epoch.Add(lastVerdictAfter))
 		bs := broadcasts(n.Ready())
 		require.Len(t, bs, 1)
 		assert.Equal(t, StateSuspect, bs[0].State)
@@ -134,7 +134,7 @@ func TestNeighborDownGivesLastProbe(t *testing.T) {
 		_, target := startProbe(t, n, epoch)
 		n.NeighborDown(epoch, target.ID)
 		assert.Empty(t, n.farewell, "no second probe")
-		n.Tick(epoch.Add(DefaultProbeInterval))
+		n.Tick(epoch.Add(verdictAfter))
 		assert.Len(t, broadcasts(n.Ready()), 1, "the failure still counts")
 	})
 	t.Run("member known dead or left needs no last probe", func(t *testing.T) {

@@ -18,10 +18,19 @@ type Stats struct {
 	// ProbesSent counts direct pings of this node's own probes.
 	ProbesSent uint64
 	// ProbesAcked and IndirectAcks count probes answered by the target and
-	// through a helper; ProbesFailed those with no ack by the period's end.
+	// through a helper; ProbesFailed those with no ack by the verdict.
 	ProbesAcked  uint64
 	IndirectAcks uint64
 	ProbesFailed uint64
+	// ProbesOutlived counts probes without an ack of a target heard from
+	// after the ping; they suspect nobody (see Node.Heard).
+	ProbesOutlived uint64
+	// LateAcks counts acks of this node's probes that came after the
+	// verdict; each still measures the target's round trip.
+	LateAcks uint64
+	// UrgentProbes counts probes of suspected active peers started ahead
+	// of their turn.
+	UrgentProbes uint64
 	// ProbesAbandoned counts probes whose period this node overran by a
 	// whole period, stalled itself; they suspect nobody.
 	ProbesAbandoned uint64
@@ -41,6 +50,10 @@ type Stats struct {
 	// after a failed probe; DeadDeclared the Dead verdicts it broadcast.
 	SuspicionsRaised uint64
 	DeadDeclared     uint64
+	// SuspicionsAnswered counts suspicions deferred because the suspect
+	// was heard from, here or by another node's word, and the answers this
+	// node broadcast.
+	SuspicionsAnswered uint64
 	// Refutations counts Alive updates broadcast to refute a suspicion or
 	// death of this node.
 	Refutations uint64

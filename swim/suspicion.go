@@ -28,29 +28,26 @@ type suspicion struct {
 	// ours records that this node suspected the member itself, after a
 	// probe of its own failed.
 	ours bool
+	// answeredAt is when the member was last known to answer since the
+	// suspicion began: heard from here or, by another node's word,
+	// elsewhere (see Node.Heard). Zero while it has not answered.
+	answeredAt time.Time
 }
 
-// suspicionBounds returns the minimum and maximum suspicion timeouts for a
-// cluster of n members: lo = mult × max(1, log10 n) × interval (memberlist's
-// suspicionTimeout, after SWIM §4.2's O(log N) dissemination time) and
-// hi = maxMult × lo.
-func suspicionBounds(mult, maxMult, n int, interval time.Duration) (lo, hi time.Duration) {
-	scale := math.Max(1, math.Log10(float64(max(n, 1))))
-	lo = time.Duration(float64(mult) * scale * float64(interval))
-	return lo, time.Duration(maxMult) * lo
+// suspicionBounds returns the minimum and maximum suspicion timeouts:
+// SuspicionTimeout and SuspicionMaxTimeoutMult times it.
+func suspicionBounds(cfg Config) (lo, hi time.Duration) {
+	return cfg.SuspicionTimeout, time.Duration(cfg.SuspicionMaxTimeoutMult) * cfg.SuspicionTimeout
 }
 
 // expectedConfirmations is k, the confirmations that bring a suspicion to
-// its minimum timeout: SuspicionMult − 2, so that the nominal timeout is
-// reached about two probe periods early, since nothing aligns the periods of
-// different probers (memberlist). In a cluster too small to hold k
-// confirmers besides this node and the suspect, it is 0.
-func expectedConfirmations(suspicionMult, clusterSize int) int {
-	k := suspicionMult - 2
-	if clusterSize-2 < k {
+// its minimum timeout: SuspicionConfirmations, or 0 in a cluster too small
+// to hold k confirmers besides this node and the suspect.
+func expectedConfirmations(confirmations, clusterSize int) int {
+	if clusterSize-2 < confirmations {
 		return 0
 	}
-	return max(k, 0)
+	return confirmations
 }
 
 // suspicionTimeout is the timeout after c confirmations out of k expected:
@@ -85,15 +82,29 @@ func (s *suspicion) confirm(from overlay.NodeID) bool {
 	return true
 }
 
-// deadline is when the suspicion ends in a Dead verdict from this node. A
-// node that suspected the member itself declares it at the timeout; any
-// other waits one minimum timeout more, by when a suspecter's verdict has
-// normally reached it. Each verdict is a cluster-wide broadcast, so without
-// the wait every member of the cluster would broadcast one.
-func (s *suspicion) deadline() time.Time {
-	d := s.start.Add(suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
-	if !s.ours {
-		d = d.Add(s.lo)
+// deadline is when the suspicion ends in a Dead verdict from this node,
+// given its local health score. Either timeout is stretched by the local health
+// multiplier, as Lifeguard stretches probes: an unhealthy node's own
+// failed probe may have been its own fault.
+//
+// Only a suspecter — a node whose own probe of the member failed — runs to
+// the timeout the confirmations have shrunk, and only while nobody has
+// heard from the member. Every other node waits the maximum and the
+// minimum timeout: a bystander, because a suspecter's verdict will
+// normally reach it first, and each verdict is a cluster-wide broadcast;
+// and everyone once the suspicion is answered, counted from the last
+// answer, because the member is alive, only slow, and will refute once it
+// has handled the suspicion sent to it — which for a member slow by d may
+// take 2d and more to reach everyone, since its own broadcast is grafted
+// from it as slowly.
+func (s *suspicion) deadline(health int) time.Time {
+	stretch := time.Duration(health + 1)
+	if s.ours && s.answeredAt.IsZero() {
+		return s.start.Add(stretch * suspicionTimeout(s.confirmations, s.k, s.lo, s.hi))
 	}
-	return d
+	from := s.start
+	if s.answeredAt.After(from) {
+		from = s.answeredAt
+	}
+	return from.Add(stretch * (s.hi + s.lo))
 }
