@@ -1,77 +1,14 @@
 package overlay
 
 import (
-	"encoding/binary"
-	"math/rand/v2"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+
+	"github.com/overlayd/overlayd/overlay/floodtest"
 )
-
-// halfOpenInitial returns a datagram that a QUIC server takes for the
-// first packet of a new connection: a QUIC v1 Initial with a fresh
-// destination connection ID, padded to the 1,200 bytes a client must send,
-// whose payload is noise. The server sets up a handshake for it that no
-// further packet ever advances.
-func halfOpenInitial(r *rand.Rand) []byte {
-	const size = 1200
-	b := make([]byte, 0, size)
-	b = append(b, 0xc3)                     // long header, Initial, 4-byte packet number
-	b = binary.BigEndian.AppendUint32(b, 1) // version 1
-	for range 2 {                           // destination, then source connection ID
-		b = append(b, 8)
-		b = binary.BigEndian.AppendUint64(b, r.Uint64())
-	}
-	b = append(b, 0) // no token
-	rest := size - len(b) - 2
-	b = append(b, 0x40|byte(rest>>8), byte(rest)) // length, a 2-byte varint
-	for len(b) < size {
-		b = append(b, byte(r.Uint32()))
-	}
-	return b
-}
-
-// garbage returns a datagram of random bytes and length.
-func garbage(r *rand.Rand) []byte {
-	b := make([]byte, 1+r.IntN(1400))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-// flood sends perSecond datagrams a second to addr for d, alternating
-// half-open Initials and garbage, and returns how many it sent.
-func flood(tb testing.TB, addr net.Addr, perSecond int, d time.Duration) int {
-	tb.Helper()
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	defer conn.Close()
-	r := rand.New(rand.NewPCG(1, 2))
-	ticker := time.NewTicker(time.Millisecond)
-	defer ticker.Stop()
-	sent := 0
-	start := time.Now()
-	for now := start; now.Sub(start) < d; now = <-ticker.C {
-		// Catch up with the schedule, whatever ticks were missed.
-		for due := int(float64(perSecond) * now.Sub(start).Seconds()); sent < due; {
-			pkt := garbage(r)
-			if sent%2 == 0 {
-				pkt = halfOpenInitial(r)
-			}
-			if _, err := conn.WriteTo(pkt, addr); err != nil {
-				tb.Logf("flood: %v", err)
-				return sent
-			}
-			sent++
-		}
-	}
-	return sent
-}
 
 // TestQUICServesPeersThroughAFlood fires garbage datagrams and half-open
 // QUIC handshakes at one transport, 10,000 a second for 2 s, while it
@@ -132,10 +69,15 @@ func floodWhileExchanging(t *testing.T, perSecond int, duration time.Duration, a
 	flooding.Store(true)
 	done := make(chan int)
 	start := time.Now()
-	go func() { done <- flood(t, target.LocalAddr(), perSecond, duration) }()
-	exchanged, sent := 0, 0
+	var floodErr error
+	go func() {
+		var sent int
+		sent, floodErr = floodtest.Flood(target.LocalAddr(), perSecond, duration)
+		done <- sent
+	}()
+	exchanged, sent := 0, -1
 	tick := time.NewTicker(10 * time.Millisecond)
-	for sent == 0 {
+	for sent < 0 {
 		select {
 		case sent = <-done:
 		case <-tick.C:
@@ -147,6 +89,7 @@ func floodWhileExchanging(t *testing.T, perSecond int, duration time.Duration, a
 	tick.Stop()
 	elapsed := time.Since(start)
 	flooding.Store(false)
+	assert.NoError(t, floodErr)
 
 	s := target.Stats()
 	var dropped uint64
