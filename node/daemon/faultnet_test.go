@@ -34,6 +34,8 @@ type faultRouter struct {
 	cut    map[[2]string]bool
 	paused map[string]bool
 	held   []simnet.Packet
+	// active counts the faults injected that have not healed yet.
+	active int
 	// dropped and delivered count the packets lost to loss or a cut, and
 	// the others.
 	dropped, delivered int
@@ -65,40 +67,59 @@ func (r *faultRouter) SendPacket(p simnet.Packet) error {
 	return r.PerfectRouter.SendPacket(p)
 }
 
-// setLoss makes every link lose the fraction p of its packets.
-func (r *faultRouter) setLoss(p float64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.loss = p
+// Each fault lasts for a duration on the bubble's virtual clock and then
+// heals by itself; a test waits on healed, a condition, rather than
+// sleeping through the fault.
+
+// lossFor makes every link lose the fraction p of its packets for d.
+func (r *faultRouter) lossFor(p float64, d time.Duration) {
+	r.inject(d, func() { r.loss = p }, func() { r.loss = 0 })
 }
 
-// setCut cuts, or restores, the direction from → to.
-func (r *faultRouter) setCut(from, to string, cut bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if cut {
-		r.cut[[2]string{from, to}] = true
-	} else {
-		delete(r.cut, [2]string{from, to})
+// cutFor cuts the directions from → each of tos for d.
+func (r *faultRouter) cutFor(from string, tos []string, d time.Duration) {
+	set := func(cut bool) {
+		for _, to := range tos {
+			if cut {
+				r.cut[[2]string{from, to}] = true
+			} else {
+				delete(r.cut, [2]string{from, to})
+			}
+		}
 	}
+	r.inject(d, func() { set(true) }, func() { set(false) })
 }
 
-// pause holds addr's packets; resume delivers what was held.
-func (r *faultRouter) pause(addr string) {
+// pauseFor holds addr's packets for d, then delivers what was held.
+func (r *faultRouter) pauseFor(addr string, d time.Duration) {
+	r.inject(d, func() { r.paused[addr] = true }, func() { delete(r.paused, addr) })
+}
+
+// inject applies start under the lock, and d later heal, after which any
+// packets held are delivered.
+func (r *faultRouter) inject(d time.Duration, start, heal func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.paused[addr] = true
+	start()
+	r.active++
+	time.AfterFunc(d, func() {
+		r.mu.Lock()
+		heal()
+		r.active--
+		held := r.held
+		r.held = nil
+		r.mu.Unlock()
+		for _, p := range held {
+			_ = r.SendPacket(p) // held again if the other end is still paused
+		}
+	})
 }
 
-func (r *faultRouter) resume(addr string) {
+// healed reports whether every fault injected has ended.
+func (r *faultRouter) healed() bool {
 	r.mu.Lock()
-	delete(r.paused, addr)
-	held := r.held
-	r.held = nil
-	r.mu.Unlock()
-	for _, p := range held {
-		_ = r.SendPacket(p) // held again if the other end is still paused
-	}
+	defer r.mu.Unlock()
+	return r.active == 0
 }
 
 // faultCluster is a cluster on a faultRouter inside a synctest bubble.
@@ -222,6 +243,38 @@ func (fc *faultCluster) restart(ctx context.Context, i int) error {
 	defer fc.mu.Unlock()
 	fc.live[i] = fc.Nodes[i]
 	return nil
+}
+
+// restartEvery crashes and restarts node i every interval, times times,
+// on the bubble's clock. The channel yields nil once the last restart is
+// done, or the first restart's error.
+func (fc *faultCluster) restartEvery(ctx context.Context, i int, every time.Duration, times int) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for range times {
+			<-tick.C
+			if err := fc.restart(ctx, i); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	return done
+}
+
+// refusedBySeeds is how many handshakes nodes 0 and 1, the seeds of the
+// outsiders the tests start, have refused.
+func (fc *faultCluster) refusedBySeeds() uint64 {
+	var refused uint64
+	for _, n := range fc.Nodes[:2] {
+		for _, k := range n.Transport().Stats().Refused {
+			refused += k
+		}
+	}
+	return refused
 }
 
 // fault marks the nodes a scenario hurts on purpose.
