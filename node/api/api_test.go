@@ -1,20 +1,16 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/overlayd/overlayd/node/api"
 	"github.com/overlayd/overlayd/node/api/apitest"
 	"github.com/overlayd/overlayd/node/catalog"
-	"github.com/overlayd/overlayd/node/clock"
 	"github.com/overlayd/overlayd/node/services"
 )
 
@@ -354,17 +350,7 @@ func TestPretty(t *testing.T) {
 }
 
 func TestRefusedByTheCatalogLimitsChangesNothing(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	env, err := apitest.NewEnv(ctx, apitest.Config{Catalog: catalog.Config{MaxServicesPerMember: 1}},
-		services.Config{Clock: clock.NewFake(time.Unix(0, 0))}, api.Config{})
-	require.NoError(t, err)
-	srv := httptest.NewServer(env.Server)
-	defer func() {
-		srv.Close()
-		cancel()
-		require.NoError(t, <-env.Done)
-	}()
-	e := &testEnv{Env: env, url: srv.URL, client: srv.Client()}
+	e := newEnvWith(t, func(b *apitest.Config, _ *services.Config, _ *api.Config) { b.Catalog.MaxServicesPerMember = 1 })
 	code, _, _ := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"a"}`)
 	require.Equal(t, http.StatusOK, code)
 	code, _, body := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"b"}`)
@@ -392,17 +378,7 @@ func TestMountPoints(t *testing.T) {
 }
 
 func TestRegistrationPastTheAgentsLimitNamesTheField(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	env, err := apitest.NewEnv(ctx, apitest.Config{},
-		services.Config{Clock: clock.NewFake(time.Unix(0, 0)), MaxServices: 1}, api.Config{})
-	require.NoError(t, err)
-	srv := httptest.NewServer(env.Server)
-	defer func() {
-		srv.Close()
-		cancel()
-		require.NoError(t, <-env.Done)
-	}()
-	e := &testEnv{Env: env, url: srv.URL, client: srv.Client()}
+	e := newEnvWith(t, func(_ *apitest.Config, s *services.Config, _ *api.Config) { s.MaxServices = 1 })
 	code, _, _ := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"a"}`)
 	require.Equal(t, http.StatusOK, code)
 	code, _, body := e.do(t, "PUT", "/v1/agent/service/register", `{"Name":"b"}`)

@@ -35,15 +35,24 @@ type testEnv struct {
 // the origin; edit may change the API config.
 func newEnv(t *testing.T, edit func(*api.Config)) *testEnv {
 	t.Helper()
+	return newEnvWith(t, func(_ *apitest.Config, _ *services.Config, c *api.Config) {
+		if edit != nil {
+			edit(c)
+		}
+	})
+}
+
+// newEnvWith is newEnv with the backend's and the services' configuration
+// adjustable too.
+func newEnvWith(t *testing.T, edit func(*apitest.Config, *services.Config, *api.Config)) *testEnv {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	clk := clock.NewFake(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	bcfg := apitest.Config{Catalog: catalog.Config{Dimensionality: testDim}}
+	scfg := services.Config{Clock: clk, DataDir: t.TempDir()}
 	var acfg api.Config
-	if edit != nil {
-		edit(&acfg)
-	}
-	env, err := apitest.NewEnv(ctx,
-		apitest.Config{Catalog: catalog.Config{Dimensionality: testDim}},
-		services.Config{Clock: clk, DataDir: t.TempDir()}, acfg)
+	edit(&bcfg, &scfg, &acfg)
+	env, err := apitest.NewEnv(ctx, bcfg, scfg, acfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(env.Server)
 	t.Cleanup(func() {
