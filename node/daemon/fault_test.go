@@ -97,15 +97,7 @@ func TestFaultMemberWithAWrongCACertificateIsRefused(t *testing.T) {
 		require.NoError(t, err)
 		id, err := otherCA.Identity("intruder", overlay.CertOptions{})
 		require.NoError(t, err)
-		intruder, err := daemon.New(daemon.Config{
-			Identity: id, Datacenter: "dc1", Conn: fc.extras[0],
-			Seeds: []string{fc.addr(0), fc.addr(1)},
-		})
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- intruder.Run(ctx) }()
-		defer func() { cancel(); <-done }()
+		intruder := fc.runOutsider(t, id, fc.addr(0), fc.addr(1))
 
 		// The seeds count the refused handshakes.
 		tried := waitVirtual(t, "the seeds refuse the intruder's handshakes 10 times", time.Minute, 100*time.Millisecond,

@@ -265,6 +265,20 @@ func (fc *faultCluster) restartEvery(ctx context.Context, i int, every time.Dura
 	return done
 }
 
+// runOutsider runs, until the test ends, an agent of identity id on the
+// first extra endpoint that joins through seeds; it is not a node of the
+// cluster.
+func (fc *faultCluster) runOutsider(t *testing.T, id *overlay.Identity, seeds ...string) *daemon.Daemon {
+	t.Helper()
+	d, err := daemon.New(daemon.Config{Identity: id, Datacenter: "dc1", Conn: fc.extras[0], Seeds: seeds})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return d
+}
+
 // refusedBySeeds is how many handshakes nodes 0 and 1, the seeds of the
 // outsiders the tests start, have refused.
 func (fc *faultCluster) refusedBySeeds() uint64 {

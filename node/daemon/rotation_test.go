@@ -66,13 +66,8 @@ func TestRollingCARotation(t *testing.T) {
 
 		stale, err := fc.CA.Identity("stale", overlay.CertOptions{})
 		require.NoError(t, err)
-		d, err := daemon.New(daemon.Config{Identity: stale, Datacenter: "dc1", Conn: fc.extras[0], Seeds: []string{fc.addr(0)}})
-		require.NoError(t, err)
 		refusedBefore := fc.refusedBySeeds()
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- d.Run(runCtx) }()
-		defer func() { cancel(); <-done }()
+		d := fc.runOutsider(t, stale, fc.addr(0))
 		tried := waitVirtual(t, "node 0 refuses the old CA's agent 3 times", time.Minute, 100*time.Millisecond,
 			func() bool { return fc.refusedBySeeds() >= refusedBefore+3 })
 		t.Logf("the old CA's agent refused 3 times after %v", tried.Round(100*time.Millisecond))
