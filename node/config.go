@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -104,6 +105,14 @@ type Config struct {
 	// a key derived from Self.ID that anyone can compute, for simulations
 	// and tests only: the agent always sets a secret key.
 	RecordKey ed25519.PrivateKey
+	// KeyAuthority, if set, binds the members' record keys to their names
+	// (authenticate_binding.go); overlay.Identity does, through the
+	// cluster CA. Nil binds them on first use, for simulations, which
+	// have no CA. With it, RecordKey and KeyBinding are required.
+	KeyAuthority KeyAuthority
+	// KeyBinding is this node's binding of RecordKey's public key, from
+	// KeyAuthority.BindRecordKey; the agent makes it.
+	KeyBinding *overlay.RecordKeyBinding
 
 	HyParView hyparview.Config
 	Plumtree  plumtree.Config
@@ -175,6 +184,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Rand is nil", ErrInvalidConfig)
 	case c.RecordKey != nil && len(c.RecordKey) != ed25519.PrivateKeySize:
 		return fmt.Errorf("%w: RecordKey of %d bytes, want %d", ErrInvalidConfig, len(c.RecordKey), ed25519.PrivateKeySize)
+	case c.KeyAuthority != nil && (c.RecordKey == nil || c.KeyBinding == nil || c.KeyBinding.Node != c.Self.ID ||
+		!bytes.Equal(c.KeyBinding.Key, c.RecordKey.Public().(ed25519.PublicKey))):
+		return fmt.Errorf("%w: KeyAuthority without RecordKey, or without a KeyBinding of it for %q", ErrInvalidConfig, c.Self.ID)
 	case c.ProbeRepeatWeight < 0 || c.ProbeRepeatWeight > 1:
 		return fmt.Errorf("%w: ProbeRepeatWeight %v outside [0, 1]", ErrInvalidConfig, c.ProbeRepeatWeight)
 	case c.AntiEntropyInterval < 0 || c.CoordinateInterval < 0 || c.CoordinateMove < 0 || c.ReconnectInterval < 0 || c.SampleInterval < 0 || c.ProbeSampleInterval < 0:

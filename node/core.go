@@ -22,8 +22,10 @@ type Core struct {
 	cfg   Config
 	rng   *rand.Rand
 	codec *overlay.Codec
-	// key signs this node's records.
-	key ed25519.PrivateKey
+	// key signs this node's records; keys holds the members' bindings of
+	// theirs (authenticate_binding.go).
+	key  ed25519.PrivateKey
+	keys keyBindings
 
 	hv  *hyparview.Node
 	pt  *plumtree.Node
@@ -74,7 +76,7 @@ func New(now time.Time, cfg Config) (*Core, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &Core{cfg: cfg, rng: cfg.Rand, key: cfg.RecordKey, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
-		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}}
+		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}, keys: newKeyBindings(cfg)}
 	if c.key == nil {
 		c.key = simulationKey(cfg.Self.ID)
 	}
@@ -190,7 +192,7 @@ func (c *Core) Tick(now time.Time) {
 	c.pt.Tick(now)
 	c.sw.SetClusterSize(c.cat.Counts().Live())
 	c.sw.Tick(now)
-	c.cat.Expire(now)
+	c.forgetBindings(c.cat.Expire(now))
 	c.rtts.expire(now)
 	if !c.placed {
 		c.placeCoordinate(now)

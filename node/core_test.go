@@ -28,6 +28,9 @@ type testCluster struct {
 	// side, when set, partitions the cluster: nodes on different sides
 	// cannot reach each other, as if each had crashed for the other.
 	side []int
+	// blocked cuts the links it holds, from one node to another, the same
+	// way; delivered records the links that carried a message.
+	blocked, delivered map[[2]int]bool
 }
 
 type pending struct {
@@ -35,11 +38,16 @@ type pending struct {
 	msg      overlay.Message
 }
 
-func newTestCluster(t *testing.T, n int) *testCluster {
-	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}}
+// newTestCluster makes n Cores; edit, if given, adjusts each one's Config.
+func newTestCluster(t *testing.T, n int, edit ...func(i int, cfg *Config)) *testCluster {
+	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}, delivered: map[[2]int]bool{}}
 	for i := 0; i < n; i++ {
 		self := overlay.Peer{ID: overlay.NodeID(fmt.Sprintf("node-%02d", i)), Addr: fmt.Sprintf("10.0.0.%d:7946", i)}
-		c, err := New(t0, Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))})
+		cfg := Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))}
+		for _, e := range edit {
+			e(i, &cfg)
+		}
+		c, err := New(t0, cfg)
 		require.NoError(t, err)
 		tc.index[self.ID] = i
 		tc.cores = append(tc.cores, c)
@@ -84,13 +92,16 @@ func (tc *testCluster) run(d time.Duration) {
 			if tc.crashed[p.to] || tc.crashed[p.from] || tc.cut(p.from, p.to) {
 				continue
 			}
+			tc.delivered[[2]int{p.from, p.to}] = true
 			tc.cores[p.to].Step(tc.now, tc.cores[p.from].Self(), p.msg)
 			tc.flush(p.to)
 		}
 	}
 }
 
-func (tc *testCluster) cut(i, j int) bool { return tc.side != nil && tc.side[i] != tc.side[j] }
+func (tc *testCluster) cut(i, j int) bool {
+	return tc.side != nil && tc.side[i] != tc.side[j] || tc.blocked[[2]int{i, j}]
+}
 
 // waitFor runs until cond holds or max has passed, and reports whether it
 // held.

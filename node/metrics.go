@@ -95,7 +95,7 @@ var (
 	descLimited     = desc("transport", "limited_total", "Inbound connections refused and messages dropped at a bound of the transport, by bound.", "limit")
 	descPktDrops    = desc("transport", "packets_dropped_total", "Datagrams dropped before they reached a connection, by reason.", "reason")
 	descRefusedRecs = desc("catalog", "records_refused_total", "Records the catalog refused: invalid (a limit of a record) or full (MaxMembers).", "reason")
-	descDroppedRecs = desc("catalog", "records_dropped_total", "Records and verdicts dropped before merging: forged (failed authentication) or stale (a signed replay, or late news).", "reason")
+	descDroppedRecs = desc("catalog", "records_dropped_total", "Records and verdicts dropped before merging: forged (failed authentication), stale (a signed replay, or late news) or unbound (a new member's key without its CA binding).", "reason")
 	descUnproven    = desc("swim", "verdicts_unproven_total", "Verdicts of this node not sent for want of the member's signed record of their incarnation.")
 	descCacheBytes  = desc("broadcast", "cache_bytes", "Bytes of broadcast payloads cached to answer GRAFTs.")
 	descCacheEvicts = desc("broadcast", "cache_evictions_total", "Broadcast payloads evicted from the cache or never cached, by cause.", "cause")
@@ -148,6 +148,7 @@ func (c *agentCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descRefusedRecs, s.protos.Catalog.Full, "full")
 		counter(descDroppedRecs, s.core.ForgedRecords, "forged")
 		counter(descDroppedRecs, s.core.StaleRecords, "stale")
+		counter(descDroppedRecs, s.core.UnboundRecords, "unbound")
 		counter(descUnproven, s.core.UnprovenVerdicts)
 		pt := s.protos.Plumtree
 		gauge(descCacheBytes, float64(pt.CachedBytes))

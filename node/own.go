@@ -49,7 +49,7 @@ func (c *Core) publishOwnRecord(now time.Time) error {
 		return err
 	}
 	c.sentCoord, c.sentAt = *rec.Coordinate, now
-	c.broadcast(now, RecordUpdate{Record: rec})
+	c.broadcast(now, RecordUpdate{Record: rec, Binding: c.bindingToAnnounce(rec.OwnerIncarnation)})
 	c.stats.RecordBroadcasts++
 	return nil
 }

@@ -30,6 +30,7 @@ type Stats struct {
 	RejectedRecords  uint64 // records the catalog refused
 	ForgedRecords    uint64 // records and verdicts that failed authentication (authenticate.go)
 	StaleRecords     uint64 // signed records older in both parts than the one held: replays or late news
+	UnboundRecords   uint64 // records of members not held, whose key came without its CA binding (authenticate_binding.go)
 	UnprovenVerdicts uint64 // verdicts of this node's SWIM not sent, for want of the member's signed record
 	RecordBroadcasts uint64 // broadcasts of this node's own record
 	Rejoins          uint64 // joins started after HyParView reported isolation
