@@ -102,7 +102,11 @@ func (c *Core) broadcastVerdict(now time.Time, u swim.Update) {
 		return
 	}
 	proof.Incarnation, proof.Status = u.Incarnation, catalogStatus(u.State)
-	c.broadcastNow(now, LivenessUpdate{Update: u, Proof: proof})
+	m := LivenessUpdate{Update: u, Proof: proof}
+	if u.From == c.cfg.Self.ID {
+		m.Accusation = c.accuse(u)
+	}
+	c.broadcastNow(now, m)
 }
 
 // applyVerdict merges a suspect or dead verdict broadcast by any node,
@@ -124,7 +128,7 @@ func (c *Core) applyVerdict(now time.Time, m LivenessUpdate) {
 	if u.State != swim.StateAlive && !c.applyToCatalog(now, r) {
 		return
 	}
-	c.sw.Observe(now, u)
+	c.sw.Observe(now, c.checkAccuser(u, m.Accusation))
 }
 
 // unsignedSuspicion reports a SWIM message that would make this node

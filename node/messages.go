@@ -43,6 +43,9 @@ type LivenessUpdate struct {
 	// Proof is the member's signed record of Update.Incarnation, with the
 	// verdict's liveness: a verdict without it is forged.
 	Proof catalog.Record `cbor:"3,keyasint"`
+	// Accusation is Update.From's signature of Update
+	// (authenticate_accusation.go): without it, receivers clear From.
+	Accusation []byte `cbor:"4,keyasint,omitempty"`
 }
 
 // Digest opens an anti-entropy exchange: one hash per bucket of the

@@ -37,16 +37,17 @@ type RecordKeyBinding struct {
 	Key []byte `cbor:"2,keyasint,omitempty"`
 	// Cert is the node's certificate, DER.
 	Cert []byte `cbor:"3,keyasint,omitempty"`
-	// Signature is the certificate key's signature of bindingContext,
-	// Node, a zero byte and Key (see bindingMessage).
+	// Signature is the certificate key's signature of Key and Node (see
+	// bindingMessage).
 	Signature []byte `cbor:"4,keyasint,omitempty"`
 }
 
-// bindingMessage returns the bytes a binding's signature covers. A node
-// name holds no zero byte (Peer.Validate), so the encoding is unambiguous.
+// bindingMessage returns the bytes a binding's signature covers: the
+// context, the key and the name. A record key is always 32 bytes, so the
+// name is the rest, and no two bindings sign the same bytes.
 func bindingMessage(node NodeID, key []byte) []byte {
-	m := append([]byte(bindingContext), node...)
-	return append(append(m, 0), key...)
+	m := append([]byte(bindingContext), key...)
+	return append(m, node...)
 }
 
 // BindRecordKey returns the binding of key to this identity's node name,
