@@ -63,10 +63,14 @@ const (
 	// has taken DefaultSettleSteps full steps, then broadcasts its
 	// coordinate once, settled (node/own_settle.go). On 160 PlanetLab
 	// hosts, the catalogs' nearest hit rate went from 0.735 to 0.781 with
-	// 300 steps and to 0.794 with 450, against 0.797 and 0.801 from the
-	// current coordinates (loadtest/RESULTS.md, 2026-12-02). The faster
-	// samples cost about 130 B/s more, during the first minutes only.
-	DefaultSettleSteps  = 450
+	// 300 steps (0.794 with 450), against 0.797 from the current
+	// coordinates (loadtest/RESULTS.md, 2026-12-02). 300 steps take about
+	// 150 s; 450 took long enough that in `loadtest converge -n 200` the
+	// settled broadcasts fell into the steady-state window, 5 minutes after
+	// the join (0.42 broadcasts/s, 322 B/s per node, against 0.02/s and
+	// 182 B/s with 300). The faster samples cost about 130 B/s more,
+	// during the settling only.
+	DefaultSettleSteps  = 300
 	settleSampleSpeedup = 3
 	// DefaultProbeSampleInterval is the shortest time between two probes
 	// of one peer that both feed Vivaldi a full step (node/probe_sample.go).
