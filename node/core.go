@@ -45,6 +45,11 @@ type Core struct {
 	// placed is set once a record with a settled coordinate has gone out;
 	// see placeCoordinate.
 	placed bool
+	// settleSteps counts Vivaldi's full steps up to Config.SettleSteps,
+	// and settled is set once the settled coordinate was considered for a
+	// broadcast (own_settle.go).
+	settleSteps int
+	settled     bool
 	// lastRevivalSync is when a revived member last triggered anti-entropy.
 	lastRevivalSync time.Time
 	// typicalRTT is a moving average of the RTTs this node's probes measure.
@@ -197,13 +202,16 @@ func (c *Core) Tick(now time.Time) {
 	if !c.placed {
 		c.placeCoordinate(now)
 	}
+	if !c.settled {
+		c.announceSettled(now)
+	}
 	if c.due(now, &c.nextCoordinate, c.cfg.CoordinateInterval) {
 		c.maybeBroadcastCoordinate(now)
 	}
 	if c.due(now, &c.nextAntiEntropy, c.cfg.AntiEntropyInterval) {
 		c.startAntiEntropy(1)
 	}
-	if c.due(now, &c.nextSample, c.cfg.SampleInterval) {
+	if c.due(now, &c.nextSample, c.sampleInterval()) {
 		c.requestSample(now)
 	}
 	if c.due(now, &c.nextReconnect, c.cfg.ReconnectInterval) {

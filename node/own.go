@@ -175,6 +175,9 @@ func (c *Core) updateCoordinate(peer overlay.Peer, coord vivaldi.Coordinate, rtt
 		c.stats.RejectedSamples++
 		return
 	}
+	if weight == 1 && c.settling() {
+		c.settleSteps++
+	}
 	if c.typicalRTT == 0 {
 		c.typicalRTT = rtt
 	} else {
