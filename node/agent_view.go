@@ -22,6 +22,9 @@ type View struct {
 	Passive     []overlay.Peer
 	LocalHealth int // Lifeguard score
 	Incarnation uint64
+	// DataDirError is the error of the agent's last read or write of its
+	// data directory if that failed (PersistError), empty otherwise.
+	DataDirError string
 }
 
 // Nearest answers a nearest-instance query as this agent: from its
@@ -81,6 +84,9 @@ func (a *Agent) publish() {
 		LocalHealth: c.LocalHealth(),
 		Incarnation: c.Incarnation(),
 	}
+	if err := a.PersistError(); err != nil {
+		v.DataDirError = err.Error()
+	}
 	old := a.pub.Load()
 	if old != nil && sameView(old.view, v) {
 		return
@@ -97,6 +103,7 @@ func (a *Agent) publish() {
 
 func sameView(a, b *View) bool {
 	return a.Catalog == b.Catalog && a.Measured == b.Measured && a.LocalHealth == b.LocalHealth && a.Incarnation == b.Incarnation &&
+		a.DataDirError == b.DataDirError &&
 		slices.Equal(a.Active, b.Active) && slices.Equal(a.Passive, b.Passive) &&
 		sameCoordinate(a.Coordinate, b.Coordinate)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +50,19 @@ func TestStatusShowsTheAgentAndCountsItsMembers(t *testing.T) {
 	code, _, errOut = runCommand("status", "-api-addr", addr, "-min-alive", "3")
 	require.Equal(t, exitError, code)
 	require.Contains(t, errOut, "2 member(s) alive, want at least 3")
+}
+
+// An agent whose disk is full still serves: status says so and exits 0.
+func TestStatusShowsAFailingDataDirectory(t *testing.T) {
+	b, addr := fakeAgent(t)
+	code, out, errOut := runCommand("status", "-api-addr", addr)
+	require.Equal(t, exitOK, code, errOut)
+	require.NotContains(t, out, "Data dir")
+
+	b.FailDisk(fmt.Errorf("datadir: writing members.json: %w", syscall.ENOSPC))
+	code, out, errOut = runCommand("status", "-api-addr", addr)
+	require.Equal(t, exitOK, code, errOut)
+	require.Regexp(t, `Data dir:\s+failing: datadir: writing members.json: no space left on device\n`, out)
 }
 
 func TestStatusFailsWhenNoAgentAnswers(t *testing.T) {

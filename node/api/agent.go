@@ -21,10 +21,8 @@ func (s *Server) agentSelf(_ *http.Request, v *agentView) (any, error) {
 		"services":    strconv.Itoa(len(v.svc.Services)),
 		"checks":      strconv.Itoa(len(v.svc.Checks)),
 	}
-	if p, ok := s.cfg.Backend.(persistReporter); ok {
-		if err := p.PersistError(); err != nil {
-			stats["data_dir_error"] = err.Error()
-		}
+	if v.st.DataDirError != "" {
+		stats["data_dir_error"] = v.st.DataDirError
 	}
 	return map[string]any{
 		"Config": map[string]any{
@@ -37,11 +35,6 @@ func (s *Server) agentSelf(_ *http.Request, v *agentView) (any, error) {
 		"Stats":  map[string]map[string]string{"overlayd": stats},
 	}, nil
 }
-
-// persistReporter is a Backend that keeps state on disk and reports its
-// last failure to (node.Agent.PersistError); /v1/agent/self shows it as
-// Stats.overlayd.data_dir_error while it lasts.
-type persistReporter interface{ PersistError() error }
 
 // GET /v1/agent/members: every member the agent knows, in every
 // datacenter (overlayd has one pool; wan=1 names the same one).

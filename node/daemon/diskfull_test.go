@@ -92,11 +92,11 @@ func TestFaultFullDataDisk(t *testing.T) {
 	assert.Equal(t, http.StatusInsufficientStorage, code)
 	assert.Contains(t, msg, "no space left on device")
 	assert.Contains(t, msg, "nothing was changed")
-	waitFor(t, "the agent's next save fails and is reported", func() bool {
+	waitFor(t, "the agent's next save fails and is reported, in the API too at its next view", func() bool {
 		err := full.Agent().PersistError()
-		return err != nil && strings.Contains(err.Error(), "no space left on device")
+		return err != nil && strings.Contains(err.Error(), "no space left on device") &&
+			strings.Contains(dataDirError(t, base), "no space left on device")
 	})
-	assert.Contains(t, dataDirError(t, base), "no space left on device")
 	assert.Contains(t, metricsText(t, base), "overlay_datadir_failing 1\n")
 	assert.True(t, everyNodeSees(3, 0), "the agent and the cluster keep serving, with no instance lost")
 

@@ -42,6 +42,7 @@ type Backend struct {
 	status   catalog.Status
 	joined   []string
 	joinErr  error
+	diskErr  error
 
 	notifier services.Notifier
 	state    atomic.Pointer[node.View]
@@ -106,6 +107,9 @@ func (b *Backend) publish() {
 	st := &node.View{
 		Self: b.cfg.Self, Datacenter: b.cfg.Datacenter, Coordinate: b.coord, Catalog: b.cat.Snapshot(), Incarnation: 1,
 		Measured: b.measured,
+	}
+	if b.diskErr != nil {
+		st.DataDirError = b.diskErr.Error()
 	}
 	// The state is stored before the notifier wakes its waiters.
 	st.Index = b.notifier.Version() + 1
@@ -181,6 +185,15 @@ func (b *Backend) FailJoins(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.joinErr = err
+}
+
+// FailDisk publishes a View whose DataDirError is err's, as an agent
+// whose data directory's last write failed does; nil clears it.
+func (b *Backend) FailDisk(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.diskErr = err
+	b.publish()
 }
 
 // Joined returns the addresses Join was given.
