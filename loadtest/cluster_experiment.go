@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/overlayd/overlayd/node"
@@ -38,6 +41,7 @@ type clusterParams struct {
 	sampleEvery   time.Duration // the agents' coordinate sample interval; 0 keeps theirs
 	asJSON        bool
 	plotDir       string
+	logFile       string // the agents' logs, if set
 }
 
 // defaultClusterParams are the flags' defaults.
@@ -94,6 +98,7 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 		"(each sample of a member outside the active view opens a QUIC connection: a full TLS handshake)")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	fs.StringVar(&p.plotDir, "plot", "", "write SVG plots to this directory")
+	fs.StringVar(&p.logFile, "log", "", "write every agent's logs (Info and above, each line tagged with its node) to this file")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -187,9 +192,15 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	r := &clusterRun{p: p, ctx: ctx, f: f, codec: codec, rng: rand.New(rand.NewPCG(p.seed, 7)), res: res, began: time.Now()}
 	r.s = &sampler{f: f, began: r.began, progress: progress, phase: "bootstrap"}
 
+	logger, closeLog, err := p.agentLogger()
+	if err != nil {
+		return nil, err
+	}
+	defer closeLog()
 	cpu0 := cpuSeconds()
 	cfg := daemon.ClusterConfig{
-		Nodes: p.n, Datacenters: p.dcs, Seeds: p.seeds, Matrix: p.matrix, DataDir: dataDir,
+		Logger: logger,
+		Nodes:  p.n, Datacenters: p.dcs, Seeds: p.seeds, Matrix: p.matrix, DataDir: dataDir,
 		Listen: tap.listen, Services: p.services,
 		TuneTransport: func(c *overlay.Config) { c.MaxConnectionsPerAddress = p.perAddress },
 		Tune:          func(c *node.AgentConfig) { c.Core.SampleInterval = p.sampleEvery },
@@ -233,6 +244,34 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	res.Transport = f.transportTrouble()
 	res.TimedOut = ctx.Err() != nil
 	return res, nil
+}
+
+// agentLogger returns the agents' logger: text lines to -log, or
+// nowhere.
+func (p *clusterParams) agentLogger() (*slog.Logger, func(), error) {
+	if p.logFile == "" {
+		return slog.New(slog.DiscardHandler), func() {}, nil
+	}
+	f, err := os.Create(p.logFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-log: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	var mu sync.Mutex
+	h := slog.NewTextHandler(lockedWriter{w: w, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo})
+	return slog.New(h), func() { mu.Lock(); w.Flush(); f.Close(); mu.Unlock() }, nil
+}
+
+// lockedWriter serialises the agents' writes to one buffer.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // services puts a web instance on every tenth agent, for the query
