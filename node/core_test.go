@@ -28,6 +28,8 @@ type testCluster struct {
 	// side, when set, partitions the cluster: nodes on different sides
 	// cannot reach each other, as if each had crashed for the other.
 	side []int
+	// delivered, when set, records every message delivered.
+	delivered *[]pending
 }
 
 type pending struct {
@@ -83,6 +85,9 @@ func (tc *testCluster) run(d time.Duration) {
 			tc.queue = tc.queue[1:]
 			if tc.crashed[p.to] || tc.crashed[p.from] || tc.cut(p.from, p.to) {
 				continue
+			}
+			if tc.delivered != nil {
+				*tc.delivered = append(*tc.delivered, p)
 			}
 			tc.cores[p.to].Step(tc.now, tc.cores[p.from].Self(), p.msg)
 			tc.flush(p.to)

@@ -49,10 +49,13 @@ type Digest struct {
 
 // Records answers a Digest or a SyncRequest with records, in chunks. Want
 // lists the buckets the sender found different, whose records it wants in
-// return; it is set on the first chunk of a Digest's answer only.
+// return, and Of the number of buckets of the digest they are buckets of;
+// both are set on the first chunk of a Digest's answer only. A Want
+// without Of (from an older agent) is of AntiEntropyBuckets.
 type Records struct {
 	Records []catalog.Record `cbor:"1,keyasint,omitempty"`
 	Want    []uint16         `cbor:"2,keyasint,omitempty"`
+	Of      uint16           `cbor:"3,keyasint,omitempty"`
 }
 
 // SyncRequest asks a contact for its whole catalog, as a joiner does.
