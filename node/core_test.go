@@ -202,22 +202,30 @@ func TestCoreClusterHealsAPartition(t *testing.T) {
 	}
 	require.True(t, tc.waitFor(30*time.Second, func() bool { return tc.everyLiveNodeSees(tc.all(), catalog.Alive) }))
 
+	// Node 0 and its active neighbours on one side, the rest on the
+	// other: node 0 has no neighbour across the cut.
 	tc.side = make([]int, len(tc.cores))
 	for i := range tc.side {
-		tc.side[i] = i % 2
+		tc.side[i] = 1
 	}
-	// Only a member's active neighbours probe it, so a node with no
-	// neighbour across the cut is never declared dead by the other side;
-	// the partition must still produce some verdicts for the heal to undo.
-	someDead := func() bool {
-		for _, c := range tc.cores {
-			if c.Counts().Dead > 0 {
-				return true
+	tc.side[0] = 0
+	for _, p := range tc.cores[0].Active() {
+		tc.side[tc.index[p.ID]] = 0
+	}
+	// Each side must declare the whole other side dead, the members
+	// whose active neighbours were all on their own side included: only
+	// the failed coordinate samples of this side get those probed.
+	otherSideDead := func() bool {
+		for i, c := range tc.cores {
+			for j, other := range tc.cores {
+				if r, ok := c.Member(other.Self().ID); tc.cut(i, j) && (!ok || r.Status != catalog.Dead) {
+					return false
+				}
 			}
 		}
-		return false
+		return true
 	}
-	require.True(t, tc.waitFor(2*time.Minute, someDead), "the partition produces dead verdicts")
+	require.True(t, tc.waitFor(2*time.Minute, otherSideDead), "each side holds the other dead")
 	tc.run(time.Minute)
 
 	tc.side = nil
