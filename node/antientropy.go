@@ -92,7 +92,8 @@ func (c *Core) sendFullDigest(peer overlay.Peer) {
 }
 
 // answerDigest sends back the records of every bucket that differs from the
-// peer's, and asks for the peer's records of those buckets in return. A
+// peer's, and asks for the peer's records of those buckets in return
+// unless a join's sync is bringing the whole catalog. A
 // single differing hash is answered with this node's full digest instead,
 // so that only the differing buckets travel.
 func (c *Core) answerDigest(from overlay.Peer, m Digest) {
@@ -114,7 +115,11 @@ func (c *Core) answerDigest(from overlay.Peer, m Digest) {
 		}
 	}
 	if len(differ) > 0 {
-		c.sendBuckets(from, differ, len(mine), differ)
+		want := differ
+		if c.joinSyncing() {
+			want = nil // the join's sync brings them
+		}
+		c.sendBuckets(from, differ, len(mine), want)
 	}
 }
 

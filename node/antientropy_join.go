@@ -21,9 +21,10 @@ import (
 // (SyncRequest) from the first peer other than its contact to take it
 // into its active view: where a FORWARD_JOIN walk ended, a random member.
 // Until joinSettle has passed since, it opens no digest exchange over its
-// other new links, whose peers would send it what the sync brings; then
-// it exchanges digests with every active peer once, for the records its
-// sync source had not yet received.
+// other new links and asks for no records in answer to a digest, as the
+// peers would send it what the sync brings; then it exchanges digests with
+// every active peer once, for the records its sync source had not yet
+// received.
 
 // joinSyncWait is how long a joiner waits for a peer other than its
 // contact before it asks whichever active peer it has.
@@ -64,12 +65,15 @@ func (c *Core) syncOverNewLink(now time.Time, peer overlay.Peer) {
 		}
 	case c.join.due && peer.ID != c.join.contact:
 		c.requestJoinSync(now, peer)
-	case c.join.due || !c.join.settleAt.IsZero():
+	case c.joinSyncing():
 		// The sync, or the exchanges after it, cover this link.
 	default:
 		c.syncWithNewNeighbor(peer)
 	}
 }
+
+// joinSyncing reports whether a join's sync is yet to come or to settle.
+func (c *Core) joinSyncing() bool { return c.join.due || !c.join.settleAt.IsZero() }
 
 func (c *Core) requestJoinSync(now time.Time, peer overlay.Peer) {
 	c.send(peer, SyncRequest{})
