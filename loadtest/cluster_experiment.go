@@ -222,8 +222,8 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 
 	res.ConvergeS = waitUntil(ctx, r.began, 100*time.Millisecond, func() bool { return f.allSeeAlive() })
 	r.bootTraffic = f.trafficSent(r.codec)
-	res.SeedSentMB, res.OtherSentMB = f.tap.sentSplit(p.seeds)
-	res.SeedSentMB, res.OtherSentMB = res.SeedSentMB/1e6, res.OtherSentMB/1e6
+	seed, other, otherMedian := f.tap.sentSplit(p.seeds)
+	res.SeedSentMB, res.OtherSentMB, res.OtherMedianSentMB = seed/1e6, other/1e6, otherMedian/1e6
 	res.BootstrapTraffic = r.bootTraffic.breakdown(time.Since(r.began).Seconds() * float64(p.n))[:min(topTraffic, len(r.bootTraffic))]
 	fmt.Fprintf(progress, "bootstrap: every catalog shows all %d alive after %s (starting the agents took %.1f s)\n",
 		p.n, secondsText(res.ConvergeS), res.StartS)
