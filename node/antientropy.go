@@ -130,13 +130,7 @@ func (c *Core) sendBuckets(to overlay.Peer, buckets []uint16, of int, want []uin
 		c.stats.Ignored++
 		return
 	}
-	var records []catalog.Record
-	for _, b := range buckets {
-		if int(b) < of {
-			records = append(records, c.cat.Bucket(int(b), of)...)
-		}
-	}
-	c.sendRecords(to, records, want, of)
+	c.sendRecords(to, c.cat.Buckets(buckets, of), want, of)
 }
 
 // sendRecords sends records in chunks of at most MaxRecordsPerMessage; want,
