@@ -42,6 +42,7 @@ type clusterParams struct {
 	asJSON        bool
 	plotDir       string
 	logFile       string // the agents' logs, if set
+	dataRoot      string // where the agents' data directories go
 }
 
 // defaultClusterParams are the flags' defaults.
@@ -50,7 +51,7 @@ func defaultClusterParams() clusterParams {
 		n: 200, seeds: 3, dcs: 3, scenario: "bootstrap", netSpec: "loopback", seed: 1,
 		steady: 30 * time.Second, timeout: 10 * time.Minute, phaseLimit: 3 * time.Minute, crash: 10, split: 60 * time.Second,
 		churnPct: 10, churnRounds: 3, rate: 5, duration: 30 * time.Second, conc: 8,
-		perAddress: overlay.DefaultMaxConnections,
+		perAddress: overlay.DefaultMaxConnections, dataRoot: defaultDataRoot(),
 	}
 }
 
@@ -98,6 +99,8 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 		"(each sample of a member outside the active view opens a QUIC connection: a full TLS handshake)")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	fs.StringVar(&p.plotDir, "plot", "", "write SVG plots to this directory")
+	fs.StringVar(&p.dataRoot, "data-root", p.dataRoot, "the directory under which each agent gets its data directory; the default is tmpfs where there is one,\n"+
+		"because the agents' fsyncs (incarnation, key, members) queue on one shared disk here, as they would not on N machines")
 	fs.StringVar(&p.logFile, "log", "", "write every agent's logs (Info and above, each line tagged with its node) to this file")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
@@ -174,7 +177,7 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	defer stopSignals()
 	ctx, cancel := context.WithTimeout(interrupted, p.timeout)
 	defer cancel()
-	dataDir, err := os.MkdirTemp("", "overlayd-cluster-")
+	dataDir, err := os.MkdirTemp(p.dataRoot, "overlayd-cluster-")
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +247,15 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	res.Transport = f.transportTrouble()
 	res.TimedOut = ctx.Err() != nil
 	return res, nil
+}
+
+// defaultDataRoot is /dev/shm if it is a directory, else the system's
+// temporary directory.
+func defaultDataRoot() string {
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
 }
 
 // agentLogger returns the agents' logger: text lines to -log, or
