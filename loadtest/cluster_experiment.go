@@ -228,6 +228,8 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	seed, other, otherMedian := f.tap.sentSplit(p.seeds)
 	res.SeedSentMB, res.OtherSentMB, res.OtherMedianSentMB = seed/1e6, other/1e6, otherMedian/1e6
 	res.BootstrapTraffic = r.bootTraffic.breakdown(time.Since(r.began).Seconds() * float64(p.n))[:min(topTraffic, len(r.bootTraffic))]
+	seedTraffic := f.seedTrafficSent(p.seeds, r.codec)
+	res.BootstrapSeedTraffic = seedTraffic.breakdown(time.Since(r.began).Seconds() * float64(p.seeds))[:min(topTraffic, len(seedTraffic))]
 	fmt.Fprintf(progress, "bootstrap: every catalog shows all %d alive after %s (starting the agents took %.1f s)\n",
 		p.n, secondsText(res.ConvergeS), res.StartS)
 	if res.ConvergeS != nil {

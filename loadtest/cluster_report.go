@@ -28,6 +28,8 @@ type clusterResult struct {
 	// BootstrapTraffic is what the transports sent until then, by kind,
 	// per agent per second, the most bytes first.
 	BootstrapTraffic []trafficShare `json:"bootstrap_traffic"`
+	// BootstrapSeedTraffic is the same for the seeds alone, per seed.
+	BootstrapSeedTraffic []trafficShare `json:"bootstrap_seed_traffic"`
 
 	Steady    *steadyFigures    `json:"steady,omitempty"`
 	Detection *detectFigures    `json:"detection,omitempty"`
@@ -177,6 +179,10 @@ func printClusterReport(w io.Writer, r *clusterResult) {
 	if len(r.BootstrapTraffic) > 0 {
 		fmt.Fprintln(w)
 		printTraffic(w, "bootstrap by message, per agent", r.BootstrapTraffic)
+	}
+	if len(r.BootstrapSeedTraffic) > 0 {
+		fmt.Fprintln(w)
+		printTraffic(w, "bootstrap by message, per seed", r.BootstrapSeedTraffic)
 	}
 	if r.Steady != nil && len(r.Steady.Traffic) > 0 {
 		fmt.Fprintln(w)
