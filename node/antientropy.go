@@ -16,8 +16,12 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 	case Digest:
 		c.answerDigest(from, m)
 	case Records:
+		c.offer(m.Bindings...)
 		for _, r := range m.Records {
 			c.applyRecord(now, r)
+		}
+		if unbound := c.settle(); len(m.Bindings) == 0 {
+			c.requestBindings(from, unbound)
 		}
 		if len(m.Want) > 0 {
 			// Want answers the digest this node sent, of Of buckets (of
@@ -29,7 +33,11 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 			c.sendBuckets(from, m.Want, of, nil)
 		}
 	case SyncRequest:
-		c.sendRecords(from, c.cat.Members(), nil, 0)
+		if len(m.Members) > 0 {
+			c.sendRecords(from, c.boundRecords(m.Members), nil, 0, true)
+		} else {
+			c.sendRecords(from, c.cat.Members(), nil, 0, true)
+		}
 	case SampleRequest:
 		c.answerSample(from, m)
 	case CoordinateSample:
@@ -130,23 +138,27 @@ func (c *Core) sendBuckets(to overlay.Peer, buckets []uint16, of int, want []uin
 		c.stats.Ignored++
 		return
 	}
-	c.sendRecords(to, c.cat.Buckets(buckets, of), want, of)
+	c.sendRecords(to, c.cat.Buckets(buckets, of), want, of, false)
 }
 
 // sendRecords sends records in chunks of at most MaxRecordsPerMessage; want,
-// buckets of a digest of of buckets, rides on the first chunk. Nothing is
+// buckets of a digest of of buckets, rides on the first chunk, and each
+// chunk carries the key bindings of its records if withBindings. Nothing is
 // sent when there is nothing to say.
-func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16, of int) {
+func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16, of int, withBindings bool) {
 	for first := true; first || len(records) > 0; first = false {
 		n := min(len(records), c.cfg.MaxRecordsPerMessage)
 		if n == 0 && len(want) == 0 {
 			return
 		}
-		msg := Records{Records: records[:n], Want: want}
+		m := Records{Records: records[:n], Want: want}
 		if len(want) > 0 {
-			msg.Of = uint16(of)
+			m.Of = uint16(of)
 		}
-		c.send(to, msg)
+		if withBindings {
+			m.Bindings = c.bindingsOf(m.Records)
+		}
+		c.send(to, m)
 		records, want = records[n:], nil
 	}
 }

@@ -22,7 +22,7 @@ func TestJoinerTakesItsCatalogFromTheEndOfAWalkNotFromItsContact(t *testing.T) {
 
 	tc.crashed[joiner] = false
 	var delivered []pending
-	tc.delivered = &delivered
+	tc.trace = &delivered
 	tc.cores[joiner].Join(tc.now, tc.cores[contact].Self())
 	tc.flush(joiner)
 	tc.run(joinSettle)
@@ -50,7 +50,7 @@ func TestJoinerTakesItsCatalogFromTheEndOfAWalkNotFromItsContact(t *testing.T) {
 func TestContactWithNoOtherPeerSyncsTheJoiner(t *testing.T) {
 	tc := newTestCluster(t, 2)
 	var delivered []pending
-	tc.delivered = &delivered
+	tc.trace = &delivered
 	tc.cores[1].Join(tc.now, tc.cores[0].Self())
 	tc.flush(1)
 	tc.run(time.Second)

@@ -28,8 +28,11 @@ type testCluster struct {
 	// side, when set, partitions the cluster: nodes on different sides
 	// cannot reach each other, as if each had crashed for the other.
 	side []int
-	// delivered, when set, records every message delivered.
-	delivered *[]pending
+	// blocked cuts the links it holds, from one node to another, the same
+	// way; delivered records the links that carried a message.
+	blocked, delivered map[[2]int]bool
+	// trace, when set, records every message delivered.
+	trace *[]pending
 }
 
 type pending struct {
@@ -37,11 +40,16 @@ type pending struct {
 	msg      overlay.Message
 }
 
-func newTestCluster(t *testing.T, n int) *testCluster {
-	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}}
+// newTestCluster makes n Cores; edit, if given, adjusts each one's Config.
+func newTestCluster(t *testing.T, n int, edit ...func(i int, cfg *Config)) *testCluster {
+	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}, delivered: map[[2]int]bool{}}
 	for i := 0; i < n; i++ {
 		self := overlay.Peer{ID: overlay.NodeID(fmt.Sprintf("node-%02d", i)), Addr: fmt.Sprintf("10.0.0.%d:7946", i)}
-		c, err := New(t0, Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))})
+		cfg := Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))}
+		for _, e := range edit {
+			e(i, &cfg)
+		}
+		c, err := New(t0, cfg)
 		require.NoError(t, err)
 		tc.index[self.ID] = i
 		tc.cores = append(tc.cores, c)
@@ -86,8 +94,9 @@ func (tc *testCluster) run(d time.Duration) {
 			if tc.crashed[p.to] || tc.crashed[p.from] || tc.cut(p.from, p.to) {
 				continue
 			}
-			if tc.delivered != nil {
-				*tc.delivered = append(*tc.delivered, p)
+			tc.delivered[[2]int{p.from, p.to}] = true
+			if tc.trace != nil {
+				*tc.trace = append(*tc.trace, p)
 			}
 			tc.cores[p.to].Step(tc.now, tc.cores[p.from].Self(), p.msg)
 			tc.flush(p.to)
@@ -95,7 +104,9 @@ func (tc *testCluster) run(d time.Duration) {
 	}
 }
 
-func (tc *testCluster) cut(i, j int) bool { return tc.side != nil && tc.side[i] != tc.side[j] }
+func (tc *testCluster) cut(i, j int) bool {
+	return tc.side != nil && tc.side[i] != tc.side[j] || tc.blocked[[2]int{i, j}]
+}
 
 // waitFor runs until cond holds or max has passed, and reports whether it
 // held.
