@@ -65,6 +65,8 @@ func runVivaldi(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&p.tune.SampleInterval, "sample-interval", 0, "override node.DefaultSampleInterval, the random coordinate samples' spacing")
 	fs.DurationVar(&p.tune.ProbeSampleInterval, "probe-sample-interval", 0, "override node.DefaultProbeSampleInterval; 1ns feeds every probe to Vivaldi a full step")
 	fs.Float64Var(&p.tune.ProbeRepeatWeight, "probe-repeat-weight", 0, "override node.DefaultProbeRepeatWeight, the step weight of the probes in between, in (0, 1]")
+	fs.IntVar(&p.tune.SettleSteps, "settle-steps", 0, "override node.DefaultSettleSteps, the full Vivaldi steps a new node takes at the settling sample interval before its one settled broadcast")
+	fs.DurationVar(&p.tune.SettleSampleInterval, "settle-sample-interval", 0, "the random samples' spacing while a node settles; 0 keeps the default, a third of the sample interval")
 	fs.IntVar(&p.tune.Vivaldi.SmoothingWindow, "smoothing", 0, "override vivaldi.DefaultSmoothingWindow; 1 smooths nothing")
 	fs.Float64Var(&p.tune.CoordinateBudget, "coordinate-budget", 0, "override node.DefaultCoordinateBudget, routine coordinate broadcasts per second")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,6 +122,13 @@ func NewAgent(cfg AgentConfig) (*Agent, error) {
 			return nil, err
 		}
 		cfg.Core.RecordKey, a.cfg.Core.RecordKey = key, key
+	}
+	if cfg.Core.KeyAuthority != nil && cfg.Core.KeyBinding == nil {
+		b, err := cfg.Core.KeyAuthority.BindRecordKey(cfg.Core.RecordKey.Public().(ed25519.PublicKey))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Core.KeyBinding, a.cfg.Core.KeyBinding = &b, &b
 	}
 	core, err := New(now, cfg.Core)
 	if err != nil {

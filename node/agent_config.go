@@ -54,7 +54,9 @@ type AgentConfig struct {
 	// Core configures the protocols. Core.Self defaults to, and must
 	// equal, Transport.Self(); Core.Rand defaults to a randomly seeded
 	// source; Core.RecordKey to the key in DataDir, made and saved there
-	// on the first start (a new one each start without a data directory).
+	// on the first start (a new one each start without a data directory);
+	// Core.KeyBinding, with a Core.KeyAuthority, to the authority's binding
+	// of that key, made at each start.
 	Core Config
 	// Transport carries the messages. Required. The agent closes it when
 	// it stops.

@@ -16,15 +16,23 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 	case Digest:
 		c.answerDigest(from, m)
 	case Records:
+		c.offer(m.Bindings...)
 		for _, r := range m.Records {
 			c.applyRecord(now, r)
+		}
+		if unbound := c.settle(); len(m.Bindings) == 0 {
+			c.requestBindings(from, unbound)
 		}
 		if len(m.Want) > 0 {
 			// Want answers the digest this node sent, of AntiEntropyBuckets.
 			c.sendBuckets(from, m.Want, c.cfg.AntiEntropyBuckets, nil)
 		}
 	case SyncRequest:
-		c.sendRecords(from, c.cat.Members(), nil)
+		if len(m.Members) > 0 {
+			c.sendRecords(from, c.boundRecords(m.Members), nil, true)
+		} else {
+			c.sendRecords(from, c.cat.Members(), nil, true)
+		}
 	case SampleRequest:
 		c.answerSample(from, m)
 	case CoordinateSample:
@@ -98,18 +106,23 @@ func (c *Core) sendBuckets(to overlay.Peer, buckets []uint16, of int, want []uin
 			records = append(records, c.cat.Bucket(int(b), of)...)
 		}
 	}
-	c.sendRecords(to, records, want)
+	c.sendRecords(to, records, want, false)
 }
 
 // sendRecords sends records in chunks of at most MaxRecordsPerMessage; want
-// rides on the first chunk. Nothing is sent when there is nothing to say.
-func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16) {
+// rides on the first chunk, and each chunk carries the key bindings of its
+// records if withBindings. Nothing is sent when there is nothing to say.
+func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16, withBindings bool) {
 	for first := true; first || len(records) > 0; first = false {
 		n := min(len(records), c.cfg.MaxRecordsPerMessage)
 		if n == 0 && len(want) == 0 {
 			return
 		}
-		c.send(to, Records{Records: records[:n], Want: want})
+		m := Records{Records: records[:n], Want: want}
+		if withBindings {
+			m.Bindings = c.bindingsOf(m.Records)
+		}
+		c.send(to, m)
 		records, want = records[n:], nil
 	}
 }

@@ -10,7 +10,7 @@ import (
 // applyRecord merges a member's record, once authenticated, into the
 // catalog and tells SWIM the liveness it asserts.
 func (c *Core) applyRecord(now time.Time, r catalog.Record) {
-	if !c.authenticate(&r) || !c.applyToCatalog(now, r) {
+	if !c.authenticate(now, &r) || !c.applyToCatalog(now, r) {
 		return
 	}
 	if state, ok := swimState(r.Status); ok {

@@ -19,8 +19,9 @@ import (
 //   - the owner part is signed by the key the record carries;
 //   - that key is the one this node holds for the member: its own for this
 //     node, the key of the record held otherwise. A member's first signed
-//     record binds its key here (trust on first use; SECURITY.md, "Record
-//     authentication", says what that leaves open);
+//     record binds its key here: with a KeyAuthority, only if it comes
+//     with the member's CA binding of the key (authenticate_binding.go);
+//     without one, on first use;
 //   - the liveness part names the incarnation the owner signed, exactly:
 //     Incarnation equals OwnerIncarnation. A suspect or dead verdict
 //     therefore carries the owner's signed record of that incarnation as
@@ -36,7 +37,7 @@ import (
 // them too, so anti-entropy sends only records that pass.
 
 // authenticate reports whether r may be merged, counting what it drops.
-func (c *Core) authenticate(r *catalog.Record) bool {
+func (c *Core) authenticate(now time.Time, r *catalog.Record) bool {
 	held, known := c.cat.Get(r.Member.ID)
 	switch {
 	case r.Incarnation != r.OwnerIncarnation, (r.Status == catalog.Left) != r.Left:
@@ -47,6 +48,8 @@ func (c *Core) authenticate(r *catalog.Record) bool {
 	case c.wrongKey(r, &held, known), r.VerifySignature() != nil:
 		c.stats.ForgedRecords++
 		return false
+	case !known && r.Member.ID != c.cfg.Self.ID && !c.keyBound(now, r):
+		return false // counted by keyBound
 	}
 	if known && stale(&held, r) {
 		c.stats.StaleRecords++
@@ -57,7 +60,8 @@ func (c *Core) authenticate(r *catalog.Record) bool {
 
 // wrongKey reports whether r carries a key other than the one that speaks
 // for its member: this node's own, or the one in the member's record
-// held. A member this node holds no record of may bind any key.
+// held. A member this node holds no record of may bind any key that
+// keyBound allows.
 func (c *Core) wrongKey(r, held *catalog.Record, known bool) bool {
 	switch {
 	case r.Member.ID == c.cfg.Self.ID:
@@ -98,7 +102,11 @@ func (c *Core) broadcastVerdict(now time.Time, u swim.Update) {
 		return
 	}
 	proof.Incarnation, proof.Status = u.Incarnation, catalogStatus(u.State)
-	c.broadcastNow(now, LivenessUpdate{Update: u, Proof: proof})
+	m := LivenessUpdate{Update: u, Proof: proof}
+	if u.From == c.cfg.Self.ID {
+		m.Accusation = c.accuse(u)
+	}
+	c.broadcastNow(now, m)
 }
 
 // applyVerdict merges a suspect or dead verdict broadcast by any node,
@@ -114,13 +122,13 @@ func (c *Core) applyVerdict(now time.Time, m LivenessUpdate) {
 		return
 	}
 	r.Incarnation, r.Status = u.Incarnation, catalogStatus(u.State)
-	if !c.authenticate(&r) {
+	if !c.authenticate(now, &r) {
 		return
 	}
 	if u.State != swim.StateAlive && !c.applyToCatalog(now, r) {
 		return
 	}
-	c.sw.Observe(now, u)
+	c.sw.Observe(now, c.checkAccuser(u, m.Accusation))
 }
 
 // unsignedSuspicion reports a SWIM message that would make this node

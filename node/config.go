@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -58,6 +59,20 @@ const (
 	// rates from the catalogs of 0.701, 0.733 and 0.748 (loadtest/RESULTS.md,
 	// 2026-12-02), for about 30 B/s more than 3 s.
 	DefaultSampleInterval = 1500 * time.Millisecond
+	// A new node takes its coordinate samples settleSampleSpeedup times
+	// as often as SampleInterval (every 500 ms by default) until Vivaldi
+	// has taken DefaultSettleSteps full steps, then broadcasts its
+	// coordinate once, settled (node/own_settle.go). On 160 PlanetLab
+	// hosts, the catalogs' nearest hit rate went from 0.735 to 0.781 with
+	// 300 steps (0.794 with 450), against 0.797 from the current
+	// coordinates (loadtest/RESULTS.md, 2026-12-02). 300 steps take about
+	// 150 s; 450 took long enough that in `loadtest converge -n 200` the
+	// settled broadcasts fell into the steady-state window, 5 minutes after
+	// the join (0.42 broadcasts/s, 322 B/s per node, against 0.02/s and
+	// 182 B/s with 300). The faster samples cost about 130 B/s more,
+	// during the settling only.
+	DefaultSettleSteps  = 300
+	settleSampleSpeedup = 3
 	// DefaultProbeSampleInterval is the shortest time between two probes
 	// of one peer that both feed Vivaldi a full step (node/probe_sample.go).
 	// The probes in between take DefaultProbeRepeatWeight of a step, and
@@ -104,6 +119,14 @@ type Config struct {
 	// a key derived from Self.ID that anyone can compute, for simulations
 	// and tests only: the agent always sets a secret key.
 	RecordKey ed25519.PrivateKey
+	// KeyAuthority, if set, binds the members' record keys to their names
+	// (authenticate_binding.go); overlay.Identity does, through the
+	// cluster CA. Nil binds them on first use, for simulations, which
+	// have no CA. With it, RecordKey and KeyBinding are required.
+	KeyAuthority KeyAuthority
+	// KeyBinding is this node's binding of RecordKey's public key, from
+	// KeyAuthority.BindRecordKey; the agent makes it.
+	KeyBinding *overlay.RecordKeyBinding
 
 	HyParView hyparview.Config
 	Plumtree  plumtree.Config
@@ -120,7 +143,9 @@ type Config struct {
 	ReconnectInterval    time.Duration
 	SampleInterval       time.Duration
 	ProbeSampleInterval  time.Duration
-	ProbeRepeatWeight    float64 // in (0, 1]; see DefaultProbeRepeatWeight
+	ProbeRepeatWeight    float64       // in (0, 1]; see DefaultProbeRepeatWeight
+	SettleSteps          int           // full Vivaldi steps of a new node's settling; see DefaultSettleSteps
+	SettleSampleInterval time.Duration // default SampleInterval / 3
 	MaxRecordsPerMessage int
 
 	// MeasuredRTTs bounds the members whose directly measured RTTs the
@@ -154,6 +179,8 @@ func (c Config) withDefaults() Config {
 	overlay.SetDefault(&c.SampleInterval, DefaultSampleInterval)
 	overlay.SetDefault(&c.ProbeSampleInterval, DefaultProbeSampleInterval)
 	overlay.SetDefault(&c.ProbeRepeatWeight, DefaultProbeRepeatWeight)
+	overlay.SetDefault(&c.SettleSteps, DefaultSettleSteps)
+	overlay.SetDefault(&c.SettleSampleInterval, c.SampleInterval/settleSampleSpeedup)
 	overlay.SetDefault(&c.MaxRecordsPerMessage, DefaultMaxRecordsPerMessage)
 	overlay.SetDefault(&c.MeasuredRTTs, DefaultMeasuredRTTs)
 	overlay.SetDefault(&c.MeasuredRTTMaxAge, DefaultMeasuredRTTMaxAge)
@@ -175,9 +202,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Rand is nil", ErrInvalidConfig)
 	case c.RecordKey != nil && len(c.RecordKey) != ed25519.PrivateKeySize:
 		return fmt.Errorf("%w: RecordKey of %d bytes, want %d", ErrInvalidConfig, len(c.RecordKey), ed25519.PrivateKeySize)
+	case c.KeyAuthority != nil && (c.RecordKey == nil || c.KeyBinding == nil || c.KeyBinding.Node != c.Self.ID ||
+		!bytes.Equal(c.KeyBinding.Key, c.RecordKey.Public().(ed25519.PublicKey))):
+		return fmt.Errorf("%w: KeyAuthority without RecordKey, or without a KeyBinding of it for %q", ErrInvalidConfig, c.Self.ID)
 	case c.ProbeRepeatWeight < 0 || c.ProbeRepeatWeight > 1:
 		return fmt.Errorf("%w: ProbeRepeatWeight %v outside [0, 1]", ErrInvalidConfig, c.ProbeRepeatWeight)
-	case c.AntiEntropyInterval < 0 || c.CoordinateInterval < 0 || c.CoordinateMove < 0 || c.ReconnectInterval < 0 || c.SampleInterval < 0 || c.ProbeSampleInterval < 0:
+	case c.AntiEntropyInterval < 0 || c.CoordinateInterval < 0 || c.CoordinateMove < 0 || c.ReconnectInterval < 0 || c.SampleInterval < 0 || c.ProbeSampleInterval < 0 || c.SettleSampleInterval < 0:
 		return fmt.Errorf("%w: negative interval", ErrInvalidConfig)
 	case c.CoordinateMoveRatio < 0 || c.CoordinateBudget < 0:
 		return fmt.Errorf("%w: negative CoordinateMoveRatio or CoordinateBudget", ErrInvalidConfig)
@@ -185,6 +215,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: AntiEntropyBuckets %d outside 1..4096", ErrInvalidConfig, c.AntiEntropyBuckets)
 	case c.MaxRecordsPerMessage < 1 || c.MaxRecordsPerMessage > 4096:
 		return fmt.Errorf("%w: MaxRecordsPerMessage %d outside 1..4096", ErrInvalidConfig, c.MaxRecordsPerMessage)
+	case c.SettleSteps < 0:
+		return fmt.Errorf("%w: negative SettleSteps", ErrInvalidConfig)
 	case c.MeasuredRTTs < 1 || c.MeasuredRTTMaxAge < 0 || c.NearestCandidates < 1:
 		return fmt.Errorf("%w: MeasuredRTTs %d or NearestCandidates %d below 1, or negative MeasuredRTTMaxAge", ErrInvalidConfig, c.MeasuredRTTs, c.NearestCandidates)
 	}

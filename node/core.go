@@ -22,8 +22,10 @@ type Core struct {
 	cfg   Config
 	rng   *rand.Rand
 	codec *overlay.Codec
-	// key signs this node's records.
-	key ed25519.PrivateKey
+	// key signs this node's records; keys holds the members' bindings of
+	// theirs (authenticate_binding.go).
+	key  ed25519.PrivateKey
+	keys keyBindings
 
 	hv  *hyparview.Node
 	pt  *plumtree.Node
@@ -43,6 +45,11 @@ type Core struct {
 	// placed is set once a record with a settled coordinate has gone out;
 	// see placeCoordinate.
 	placed bool
+	// settleSteps counts Vivaldi's full steps up to Config.SettleSteps,
+	// and settled is set once the settled coordinate was considered for a
+	// broadcast (own_settle.go).
+	settleSteps int
+	settled     bool
 	// lastRevivalSync is when a revived member last triggered anti-entropy.
 	lastRevivalSync time.Time
 	// typicalRTT is a moving average of the RTTs this node's probes measure.
@@ -74,7 +81,7 @@ func New(now time.Time, cfg Config) (*Core, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &Core{cfg: cfg, rng: cfg.Rand, key: cfg.RecordKey, rtts: newRTTCache(cfg.Self.ID, cfg.MeasuredRTTs, cfg.MeasuredRTTMaxAge),
-		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}}
+		probeSamples: newProbeSampler(cfg.ProbeSampleInterval), unanswered: map[overlay.NodeID]time.Time{}, keys: newKeyBindings(cfg)}
 	if c.key == nil {
 		c.key = simulationKey(cfg.Self.ID)
 	}
@@ -190,10 +197,13 @@ func (c *Core) Tick(now time.Time) {
 	c.pt.Tick(now)
 	c.sw.SetClusterSize(c.cat.Counts().Live())
 	c.sw.Tick(now)
-	c.cat.Expire(now)
+	c.forgetBindings(c.cat.Expire(now))
 	c.rtts.expire(now)
 	if !c.placed {
 		c.placeCoordinate(now)
+	}
+	if !c.settled {
+		c.announceSettled(now)
 	}
 	if c.due(now, &c.nextCoordinate, c.cfg.CoordinateInterval) {
 		c.maybeBroadcastCoordinate(now)
@@ -201,7 +211,7 @@ func (c *Core) Tick(now time.Time) {
 	if c.due(now, &c.nextAntiEntropy, c.cfg.AntiEntropyInterval) {
 		c.startAntiEntropy(1)
 	}
-	if c.due(now, &c.nextSample, c.cfg.SampleInterval) {
+	if c.due(now, &c.nextSample, c.sampleInterval()) {
 		c.requestSample(now)
 	}
 	if c.due(now, &c.nextReconnect, c.cfg.ReconnectInterval) {

@@ -28,6 +28,9 @@ type testCluster struct {
 	// side, when set, partitions the cluster: nodes on different sides
 	// cannot reach each other, as if each had crashed for the other.
 	side []int
+	// blocked cuts the links it holds, from one node to another, the same
+	// way; delivered records the links that carried a message.
+	blocked, delivered map[[2]int]bool
 }
 
 type pending struct {
@@ -35,11 +38,16 @@ type pending struct {
 	msg      overlay.Message
 }
 
-func newTestCluster(t *testing.T, n int) *testCluster {
-	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}}
+// newTestCluster makes n Cores; edit, if given, adjusts each one's Config.
+func newTestCluster(t *testing.T, n int, edit ...func(i int, cfg *Config)) *testCluster {
+	tc := &testCluster{t: t, now: t0, index: map[overlay.NodeID]int{}, delivered: map[[2]int]bool{}}
 	for i := 0; i < n; i++ {
 		self := overlay.Peer{ID: overlay.NodeID(fmt.Sprintf("node-%02d", i)), Addr: fmt.Sprintf("10.0.0.%d:7946", i)}
-		c, err := New(t0, Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))})
+		cfg := Config{Self: self, Datacenter: []string{"dc1", "dc2"}[i%2], Rand: rand.New(rand.NewPCG(uint64(i), 7))}
+		for _, e := range edit {
+			e(i, &cfg)
+		}
+		c, err := New(t0, cfg)
 		require.NoError(t, err)
 		tc.index[self.ID] = i
 		tc.cores = append(tc.cores, c)
@@ -84,13 +92,16 @@ func (tc *testCluster) run(d time.Duration) {
 			if tc.crashed[p.to] || tc.crashed[p.from] || tc.cut(p.from, p.to) {
 				continue
 			}
+			tc.delivered[[2]int{p.from, p.to}] = true
 			tc.cores[p.to].Step(tc.now, tc.cores[p.from].Self(), p.msg)
 			tc.flush(p.to)
 		}
 	}
 }
 
-func (tc *testCluster) cut(i, j int) bool { return tc.side != nil && tc.side[i] != tc.side[j] }
+func (tc *testCluster) cut(i, j int) bool {
+	return tc.side != nil && tc.side[i] != tc.side[j] || tc.blocked[[2]int{i, j}]
+}
 
 // waitFor runs until cond holds or max has passed, and reports whether it
 // held.
@@ -197,22 +208,30 @@ func TestCoreClusterHealsAPartition(t *testing.T) {
 	}
 	require.True(t, tc.waitFor(30*time.Second, func() bool { return tc.everyLiveNodeSees(tc.all(), catalog.Alive) }))
 
+	// Node 0 and its active neighbours on one side, the rest on the
+	// other: node 0 has no neighbour across the cut.
 	tc.side = make([]int, len(tc.cores))
 	for i := range tc.side {
-		tc.side[i] = i % 2
+		tc.side[i] = 1
 	}
-	// Only a member's active neighbours probe it, so a node with no
-	// neighbour across the cut is never declared dead by the other side;
-	// the partition must still produce some verdicts for the heal to undo.
-	someDead := func() bool {
-		for _, c := range tc.cores {
-			if c.Counts().Dead > 0 {
-				return true
+	tc.side[0] = 0
+	for _, p := range tc.cores[0].Active() {
+		tc.side[tc.index[p.ID]] = 0
+	}
+	// Each side must declare the whole other side dead, the members
+	// whose active neighbours were all on their own side included: only
+	// the failed coordinate samples of this side get those probed.
+	otherSideDead := func() bool {
+		for i, c := range tc.cores {
+			for j, other := range tc.cores {
+				if r, ok := c.Member(other.Self().ID); tc.cut(i, j) && (!ok || r.Status != catalog.Dead) {
+					return false
+				}
 			}
 		}
-		return false
+		return true
 	}
-	require.True(t, tc.waitFor(2*time.Minute, someDead), "the partition produces dead verdicts")
+	require.True(t, tc.waitFor(2*time.Minute, otherSideDead), "each side holds the other dead")
 	tc.run(time.Minute)
 
 	tc.side = nil

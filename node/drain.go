@@ -45,7 +45,7 @@ func (c *Core) onViewChange(now time.Time, e hyparview.Event) {
 		if !c.connected {
 			// Back in the overlay (joined, or rejoined after isolation):
 			// tell the cluster this node is here.
-			c.connected = true
+			c.connected, c.keys.announced = true, false
 			_ = c.publishOwnRecord(now) // valid by construction
 		}
 	case hyparview.NeighborDown:
@@ -81,7 +81,11 @@ func (c *Core) onDeliver(now time.Time, d plumtree.Deliver) {
 	switch m := msg.(type) {
 	case RecordUpdate:
 		c.observeDelivery(now, d, m.Origin)
+		if m.Binding != nil {
+			c.offer(*m.Binding)
+		}
 		c.applyRecord(now, m.Record)
+		c.settle()
 	case LivenessUpdate:
 		c.observeDelivery(now, d, m.Origin)
 		c.applyVerdict(now, m)

@@ -22,6 +22,11 @@ func FuzzCoreStep(f *testing.F) {
 	seedCore, err := New(t0, Config{Self: self, Datacenter: "dc1", Rand: rand.New(rand.NewPCG(1, 1))})
 	require.NoError(f, err)
 	other := overlay.Peer{ID: "other", Addr: "10.0.0.2:7946"}
+	// A Core whose keys a CA binds, fed when from's bit 2 is set.
+	ca, err := newTestCA()
+	require.NoError(f, err)
+	boundCfg, otherCfg := boundConfig(f, ca, self.ID, 1), boundConfig(f, ca, other.ID, 2)
+	boundCfg.Self, otherCfg.Self = self, other
 	for _, m := range []overlay.Message{
 		hyparview.Join{}, hyparview.Shuffle{Origin: other, TTL: 1, Entries: []overlay.Peer{other}},
 		plumtree.Gossip{Round: 1}, swim.Ping{Seq: 1},
@@ -30,13 +35,21 @@ func FuzzCoreStep(f *testing.F) {
 		LivenessUpdate{Update: swim.Update{Member: self, Incarnation: 9, State: swim.StateDead}},
 		Records{Records: []catalog.Record{memberRecord(f, "other", 2, 1)}},
 		LivenessUpdate{Update: swim.Update{Member: other, Incarnation: 2, State: swim.StateSuspect, From: "third"}, Proof: memberRecord(f, "other", 2, 1)},
+		SyncRequest{Members: []overlay.NodeID{"self", "other"}},
+		Records{Records: []catalog.Record{ownRecordOf(f, otherCfg)}, Bindings: []overlay.RecordKeyBinding{*otherCfg.KeyBinding}},
 	} {
 		b, err := seedCore.Codec().Marshal(m)
 		require.NoError(f, err)
 		f.Add(b, uint8(0))
+		f.Add(b, uint8(4))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, from uint8) {
-		c, err := New(t0, Config{Self: self, Datacenter: "dc1", Rand: rand.New(rand.NewPCG(1, 1))})
+		cfg := Config{Self: self, Datacenter: "dc1"}
+		if from&4 != 0 {
+			cfg = boundCfg
+		}
+		cfg.Rand = rand.New(rand.NewPCG(1, 1))
+		c, err := New(t0, cfg)
 		require.NoError(t, err)
 		msg, err := c.Codec().Unmarshal(data)
 		if err != nil {

@@ -27,6 +27,10 @@ type RecordUpdate struct {
 	// Origin is when the member broadcast it, in Unix nanoseconds by its
 	// clock; zero (omitted) when unknown.
 	Origin int64 `cbor:"2,keyasint,omitempty"`
+	// Binding is the member's CA binding of its record key, carried by
+	// the first broadcast of each incarnation and after each reconnection
+	// (authenticate_binding.go); nil otherwise.
+	Binding *overlay.RecordKeyBinding `cbor:"3,keyasint,omitempty"`
 }
 
 // LivenessUpdate carries a suspect or dead verdict through a Plumtree
@@ -39,6 +43,9 @@ type LivenessUpdate struct {
 	// Proof is the member's signed record of Update.Incarnation, with the
 	// verdict's liveness: a verdict without it is forged.
 	Proof catalog.Record `cbor:"3,keyasint"`
+	// Accusation is Update.From's signature of Update
+	// (authenticate_accusation.go): without it, receivers clear From.
+	Accusation []byte `cbor:"4,keyasint,omitempty"`
 }
 
 // Digest opens an anti-entropy exchange: one hash per bucket of the
@@ -49,14 +56,21 @@ type Digest struct {
 
 // Records answers a Digest or a SyncRequest with records, in chunks. Want
 // lists the buckets the sender found different, whose records it wants in
-// return; it is set on the first chunk of a Digest's answer only.
+// return; it is set on the first chunk of a Digest's answer only. Bindings
+// are the CA bindings of the records' keys, in an answer to a SyncRequest
+// only: a Digest's answer goes to a node that holds most of its members.
 type Records struct {
-	Records []catalog.Record `cbor:"1,keyasint,omitempty"`
-	Want    []uint16         `cbor:"2,keyasint,omitempty"`
+	Records  []catalog.Record           `cbor:"1,keyasint,omitempty"`
+	Want     []uint16                   `cbor:"2,keyasint,omitempty"`
+	Bindings []overlay.RecordKeyBinding `cbor:"3,keyasint,omitempty"`
 }
 
-// SyncRequest asks a contact for its whole catalog, as a joiner does.
-type SyncRequest struct{}
+// SyncRequest asks a contact for its whole catalog, as a joiner does, or,
+// with Members, for the records of those members with their key bindings,
+// as a node does that got their records without (authenticate_binding.go).
+type SyncRequest struct {
+	Members []overlay.NodeID `cbor:"1,keyasint,omitempty"`
+}
 
 // CoordinateSample is a node's Vivaldi coordinate: the payload of its SWIM
 // acks, and its answer to a SampleRequest, whose Seq it echoes.

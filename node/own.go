@@ -49,7 +49,7 @@ func (c *Core) publishOwnRecord(now time.Time) error {
 		return err
 	}
 	c.sentCoord, c.sentAt = *rec.Coordinate, now
-	c.broadcast(now, RecordUpdate{Record: rec})
+	c.broadcast(now, RecordUpdate{Record: rec, Binding: c.bindingToAnnounce(rec.OwnerIncarnation)})
 	c.stats.RecordBroadcasts++
 	return nil
 }
@@ -174,6 +174,9 @@ func (c *Core) updateCoordinate(peer overlay.Peer, coord vivaldi.Coordinate, rtt
 	if _, err := c.viv.UpdateWeighted(peer.ID, coord, rtt, weight); err != nil {
 		c.stats.RejectedSamples++
 		return
+	}
+	if weight == 1 && c.settling() {
+		c.settleSteps++
 	}
 	if c.typicalRTT == 0 {
 		c.typicalRTT = rtt

@@ -32,7 +32,7 @@ func TestProbeSamplerForgetsPeersFedLongAgo(t *testing.T) {
 func TestEveryProbeUpdatesVivaldi(t *testing.T) {
 	tc := newTestCluster(t, 2)
 	for _, c := range tc.cores {
-		c.cfg.SampleInterval = time.Hour // probes only
+		c.cfg.SampleInterval, c.cfg.SettleSampleInterval = time.Hour, time.Hour // probes only
 	}
 	tc.cores[1].Join(tc.now, tc.cores[0].Self())
 	tc.flush(1)

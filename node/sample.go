@@ -29,11 +29,17 @@ type sampleRequest struct {
 
 // requestSample asks a live member for its coordinate, one at a time: a
 // random one, or every other time one that a nearest answer needs
-// measured (sampleTarget); an unanswered request is dropped after
-// sampleTimeout, and an unanswered targeted one backs its member off.
+// measured (sampleTarget). An unanswered request is dropped after
+// sampleTimeout, and an unanswered targeted one backs its member off. A
+// member that did not even answer the warm-up gets a SWIM probe
+// (swim.Node.Check): random samples thus watch members that no active
+// neighbour of this node's side of a partition would ever probe.
 func (c *Core) requestSample(now time.Time) {
 	if c.sample != nil && now.Sub(c.sample.sentAt) < sampleTimeout {
 		return
+	}
+	if c.sample != nil && !c.sample.warm {
+		c.sw.Check(now, c.sample.peer)
 	}
 	if c.sample != nil && c.sample.targeted {
 		c.backOff(now, c.sample.peer.ID)

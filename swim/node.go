@@ -23,8 +23,9 @@ type Node struct {
 
 	// rotation holds the active peers, the probe set.
 	rotation rotation
-	// farewell holds peers that left the active view while not being
-	// probed; each gets one last probe (see NeighborDown).
+	// farewell holds peers owed one probe outside the rotation: those
+	// that left the active view while not being probed (NeighborDown) and
+	// members the runtime could not reach (Check).
 	farewell []overlay.Peer
 	// urgent holds suspected active peers to probe as soon as no probe is
 	// outstanding, ahead of the protocol period (see probeUrgently).
@@ -155,9 +156,41 @@ func (n *Node) NeighborDown(_ time.Time, id overlay.NodeID) {
 	if n.probe != nil && n.probe.target.ID == id {
 		return
 	}
-	if m, ok := n.members[id]; ok && (m.state == StateDead || m.state == StateLeft) {
+	if n.gone(id) {
 		return
 	}
+	n.owePeerAProbe(p)
+}
+
+// Check queues one probe of a member outside the probe set, like the last
+// probe of a departed neighbour: the runtime sent it a request that went
+// unanswered. Only a member's active neighbours probe it, so without this
+// a member whose neighbours are all cut off from this node, by a
+// partition, would be held alive on this side for as long as the cut
+// lasts. The probe runs as any other (indirect probes, then suspicion,
+// which the member may refute). A peer in the probe set, already owed a
+// probe, probed now, or known dead or left is left alone.
+func (n *Node) Check(_ time.Time, p overlay.Peer) {
+	if p.Validate() != nil || p.ID == n.cfg.Self.ID {
+		n.stats.Ignored++
+		return
+	}
+	if _, owed := n.probeCandidate(p.ID); owed || (n.probe != nil && n.probe.target.ID == p.ID) || n.gone(p.ID) {
+		return
+	}
+	n.stats.ChecksQueued++
+	n.owePeerAProbe(p)
+}
+
+// gone reports whether member id is known dead or left.
+func (n *Node) gone(id overlay.NodeID) bool {
+	m, ok := n.members[id]
+	return ok && (m.state == StateDead || m.state == StateLeft)
+}
+
+// owePeerAProbe queues p for one probe outside the rotation; past
+// maxFarewells the oldest is dropped and counted.
+func (n *Node) owePeerAProbe(p overlay.Peer) {
 	if len(n.farewell) >= maxFarewells {
 		n.farewell = n.farewell[1:]
 		n.stats.FarewellsDropped++

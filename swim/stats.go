@@ -60,7 +60,10 @@ type Stats struct {
 	// IncarnationSaturated counts refutations impossible because the
 	// incarnation had reached its maximum.
 	IncarnationSaturated uint64
-	// FarewellsDropped counts departed neighbours not given a last probe
-	// because too many were waiting for one.
+	// FarewellsDropped counts departed neighbours and checked members not
+	// given their probe because too many were waiting for one.
 	FarewellsDropped uint64
+	// ChecksQueued counts members outside the probe set queued for a probe
+	// because the runtime could not reach them (Node.Check).
+	ChecksQueued uint64
 }

@@ -61,6 +61,9 @@ func runStatus(ctx context.Context, args []string, out, errOut io.Writer) int {
 	fmt.Fprintf(tw, "Version:\t%s\n", self.Version)
 	fmt.Fprintf(tw, "Members:\t%d alive, %d suspect, %d dead, %d left\n",
 		counts["alive"], counts["suspect"], counts["dead"], counts["left"])
+	if self.DataDirError != "" {
+		fmt.Fprintf(tw, "Data dir:\tfailing: %s\n", self.DataDirError)
+	}
 	tw.Flush()
 	if counts["alive"] < minAlive {
 		return c.fail(errOut, fmt.Errorf("%d member(s) alive, want at least %d (-min-alive)", counts["alive"], minAlive))

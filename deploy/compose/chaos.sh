@@ -142,12 +142,14 @@ while awk -v s="$stopped" -v n="$EPOCHREALTIME" 'BEGIN { exit !(n - s < 15) }'; 
 done
 docker kill -s CONT $paused >/dev/null
 resumed=$EPOCHREALTIME
-say "2. SIGCONT $paused after $(elapsed "$stopped") s; first seen suspect after ${first_suspect:-never} s, dead after ${first_dead:-never} s"
+# when_seen T: "after T s", or "never" when T is empty.
+when_seen() { if [ -n "$1" ]; then echo "after $1 s"; else echo never; fi; }
+say "2. SIGCONT $paused after $(elapsed "$stopped") s; first seen suspect $(when_seen "$first_suspect"), dead $(when_seen "$first_dead")"
 if [ -n "$first_dead" ]; then
-  results+=("pause: outcome|declared dead after $first_dead s (suspect after ${first_suspect:-?} s), then rejoined")
+  results+=("pause: outcome|declared dead after $first_dead s (suspect $(when_seen "$first_suspect")), then rejoined")
   wait_for "pause: $paused alive everywhere with a higher incarnation after SIGCONT" 60 higher_everywhere $paused "$before" "$everyone"
 else
-  results+=("pause: outcome|never declared dead (suspect after ${first_suspect:-never} s)")
+  results+=("pause: outcome|never declared dead (suspect $(when_seen "$first_suspect"))")
   wait_for "pause: $paused alive everywhere after SIGCONT" 60 all_see alive "$everyone" $paused
 fi
 say "pause: $paused's incarnation now $(incarnation dc1-a01 $paused), was $before"

@@ -7,12 +7,24 @@ import (
 
 // GET /v1/agent/self: this agent's configuration, coordinate and member
 // entry, in the parts of Consul's shape that clients read (Config.NodeName,
-// Config.Datacenter, Coord, Member).
+// Config.Datacenter, Coord, Member), and overlayd's own Stats, with the
+// data directory's error if its last write failed.
 func (s *Server) agentSelf(_ *http.Request, v *agentView) (any, error) {
 	self, ok := v.directory().member(string(v.st.Self.ID))
 	member := agentMemberJSON{Name: string(v.st.Self.ID)}
 	if ok {
 		member = toMember(self)
+	}
+	stats := map[string]string{
+		"incarnation": strconv.FormatUint(v.st.Incarnation, 10),
+		"members":     strconv.Itoa(len(v.directory().members)),
+		"services":    strconv.Itoa(len(v.svc.Services)),
+		"checks":      strconv.Itoa(len(v.svc.Checks)),
+	}
+	if p, ok := s.cfg.Backend.(persistReporter); ok {
+		if err := p.PersistError(); err != nil {
+			stats["data_dir_error"] = err.Error()
+		}
 	}
 	return map[string]any{
 		"Config": map[string]any{
@@ -22,14 +34,14 @@ func (s *Server) agentSelf(_ *http.Request, v *agentView) (any, error) {
 		"Coord":  toCoordinate(&v.st.Coordinate),
 		"Member": member,
 		"Meta":   map[string]string{},
-		"Stats": map[string]map[string]string{"overlayd": {
-			"incarnation": strconv.FormatUint(v.st.Incarnation, 10),
-			"members":     strconv.Itoa(len(v.directory().members)),
-			"services":    strconv.Itoa(len(v.svc.Services)),
-			"checks":      strconv.Itoa(len(v.svc.Checks)),
-		}},
+		"Stats":  map[string]map[string]string{"overlayd": stats},
 	}, nil
 }
+
+// persistReporter is a Backend that keeps state on disk and reports its
+// last failure to (node.Agent.PersistError); /v1/agent/self shows it as
+// Stats.overlayd.data_dir_error while it lasts.
+type persistReporter interface{ PersistError() error }
 
 // GET /v1/agent/members: every member the agent knows, in every
 // datacenter (overlayd has one pool; wan=1 names the same one).

@@ -72,7 +72,7 @@ func New(cfg Config) (d *Daemon, err error) {
 		return nil, err
 	}
 	acfg := node.AgentConfig{
-		Core:      node.Config{Datacenter: cfg.Datacenter},
+		Core:      node.Config{Datacenter: cfg.Datacenter, KeyAuthority: cfg.Identity},
 		Transport: d.transport,
 		Logger:    cfg.Logger, // the agent tags its lines with the node itself
 		DataDir:   cfg.DataDir,

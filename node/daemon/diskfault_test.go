@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,17 +76,7 @@ func TestFaultUnwritableDataDirectory(t *testing.T) {
 	require.NoError(t, os.RemoveAll(dir))
 	require.NoError(t, os.WriteFile(dir, nil, 0o600))
 	base := "http://" + broken.APIAddr().String()
-	register := func(body string) (int, string) {
-		req, err := http.NewRequestWithContext(ctx, "PUT", base+"/v1/agent/service/register", strings.NewReader(body))
-		require.NoError(t, err)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var e struct{ Error string }
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return resp.StatusCode, e.Error
-	}
-	code, msg := register(`{"Name":"late"}`)
+	code, msg := registerService(t, ctx, base, `{"Name":"late"}`)
 	assert.Equal(t, http.StatusInsufficientStorage, code)
 	assert.Contains(t, msg, "saving the registrations")
 	assert.Contains(t, msg, "nothing was changed")
@@ -107,7 +96,7 @@ func TestFaultUnwritableDataDirectory(t *testing.T) {
 	waitFor(t, "the next save succeeds", func() bool { return broken.Agent().PersistError() == nil })
 	t.Logf("fault %q: recovered %v after healing, records lost 0, false deaths 0",
 		"data directory unwritable", time.Since(healed).Round(100*time.Millisecond))
-	code, msg = register(`{"Name":"late"}`)
+	code, msg = registerService(t, ctx, base, `{"Name":"late"}`)
 	require.Equal(t, http.StatusOK, code, msg)
 	waitFor(t, "every node sees the 3 instances and the late one", func() bool {
 		for _, n := range c.Nodes {

@@ -31,6 +31,9 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 	if err := f.Chmod(perm); err != nil {
 		return err
 	}
+	if err := faultFor(path); err != nil {
+		return &fs.PathError{Op: "write", Path: f.Name(), Err: err}
+	}
 	if _, err := f.Write(data); err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/overlayd/overlayd/node/datadir"
 )
 
 // stateJSON is the content of the state file, in the {"Services": […]}
@@ -36,9 +38,8 @@ func load(dir string) ([]Definition, error) {
 	return defs, nil
 }
 
-// save writes the registrations to dir atomically: a temporary file,
-// synced, renamed over the state file, and the directory synced, so that a
-// crash leaves either the old registrations or the new ones.
+// save writes the registrations to dir atomically (datadir.WriteFile), so
+// that a crash leaves either the old registrations or the new ones.
 func save(dir string, defs []Definition) error {
 	if dir == "" {
 		return nil
@@ -53,37 +54,9 @@ func save(dir string, defs []Definition) error {
 	return nil
 }
 
-func writeAtomic(dir, name string, data []byte) (err error) {
+func writeAtomic(dir, name string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return datadir.WriteFile(filepath.Join(dir, name), data, 0o600)
 }

@@ -18,6 +18,9 @@ type Self struct {
 	// included, whatever their status.
 	Members int
 	Version string
+	// DataDirError is the error of the agent's last write to its data
+	// directory, if that failed (a full disk, say); empty otherwise.
+	DataDirError string
 }
 
 type selfJSON struct {
@@ -37,6 +40,6 @@ func (c *Client) Self(ctx context.Context) (Self, error) {
 	members, _ := strconv.Atoi(stats["members"])
 	return Self{
 		Name: s.Config.NodeName, Datacenter: s.Config.Datacenter, Addr: s.Member.Addr, Port: s.Member.Port,
-		Incarnation: inc, Members: members, Version: s.Config.Version,
+		Incarnation: inc, Members: members, Version: s.Config.Version, DataDirError: stats["data_dir_error"],
 	}, nil
 }
