@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/overlayd/overlayd/node"
@@ -38,6 +41,8 @@ type clusterParams struct {
 	sampleEvery   time.Duration // the agents' coordinate sample interval; 0 keeps theirs
 	asJSON        bool
 	plotDir       string
+	logFile       string // the agents' logs, if set
+	dataRoot      string // where the agents' data directories go
 }
 
 // defaultClusterParams are the flags' defaults.
@@ -46,7 +51,7 @@ func defaultClusterParams() clusterParams {
 		n: 200, seeds: 3, dcs: 3, scenario: "bootstrap", netSpec: "loopback", seed: 1,
 		steady: 30 * time.Second, timeout: 10 * time.Minute, phaseLimit: 3 * time.Minute, crash: 10, split: 60 * time.Second,
 		churnPct: 10, churnRounds: 3, rate: 5, duration: 30 * time.Second, conc: 8,
-		perAddress: overlay.DefaultMaxConnections,
+		perAddress: overlay.DefaultMaxConnections, dataRoot: defaultDataRoot(),
 	}
 }
 
@@ -94,6 +99,9 @@ func runCluster(args []string, stdout, stderr io.Writer) error {
 		"(each sample of a member outside the active view opens a QUIC connection: a full TLS handshake)")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
 	fs.StringVar(&p.plotDir, "plot", "", "write SVG plots to this directory")
+	fs.StringVar(&p.dataRoot, "data-root", p.dataRoot, "the directory under which each agent gets its data directory; the default is tmpfs where there is one,\n"+
+		"because the agents' fsyncs (incarnation, key, members) queue on one shared disk here, as they would not on N machines")
+	fs.StringVar(&p.logFile, "log", "", "write every agent's logs (Info and above, each line tagged with its node) to this file")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -169,7 +177,7 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	defer stopSignals()
 	ctx, cancel := context.WithTimeout(interrupted, p.timeout)
 	defer cancel()
-	dataDir, err := os.MkdirTemp("", "overlayd-cluster-")
+	dataDir, err := os.MkdirTemp(p.dataRoot, "overlayd-cluster-")
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +195,15 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	r := &clusterRun{p: p, ctx: ctx, f: f, codec: codec, rng: rand.New(rand.NewPCG(p.seed, 7)), res: res, began: time.Now()}
 	r.s = &sampler{f: f, began: r.began, progress: progress, phase: "bootstrap"}
 
+	logger, closeLog, err := p.agentLogger()
+	if err != nil {
+		return nil, err
+	}
+	defer closeLog()
 	cpu0 := cpuSeconds()
 	cfg := daemon.ClusterConfig{
-		Nodes: p.n, Datacenters: p.dcs, Seeds: p.seeds, Matrix: p.matrix, DataDir: dataDir,
+		Logger: logger,
+		Nodes:  p.n, Datacenters: p.dcs, Seeds: p.seeds, Matrix: p.matrix, DataDir: dataDir,
 		Listen: tap.listen, Services: p.services,
 		TuneTransport: func(c *overlay.Config) { c.MaxConnectionsPerAddress = p.perAddress },
 		Tune:          func(c *node.AgentConfig) { c.Core.SampleInterval = p.sampleEvery },
@@ -211,9 +225,11 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 
 	res.ConvergeS = waitUntil(ctx, r.began, 100*time.Millisecond, func() bool { return f.allSeeAlive() })
 	r.bootTraffic = f.trafficSent(r.codec)
-	res.SeedSentMB, res.OtherSentMB = f.tap.sentSplit(p.seeds)
-	res.SeedSentMB, res.OtherSentMB = res.SeedSentMB/1e6, res.OtherSentMB/1e6
+	seed, other, otherMedian := f.tap.sentSplit(p.seeds)
+	res.SeedSentMB, res.OtherSentMB, res.OtherMedianSentMB = seed/1e6, other/1e6, otherMedian/1e6
 	res.BootstrapTraffic = r.bootTraffic.breakdown(time.Since(r.began).Seconds() * float64(p.n))[:min(topTraffic, len(r.bootTraffic))]
+	seedTraffic := f.seedTrafficSent(p.seeds, r.codec)
+	res.BootstrapSeedTraffic = seedTraffic.breakdown(time.Since(r.began).Seconds() * float64(p.seeds))[:min(topTraffic, len(seedTraffic))]
 	fmt.Fprintf(progress, "bootstrap: every catalog shows all %d alive after %s (starting the agents took %.1f s)\n",
 		p.n, secondsText(res.ConvergeS), res.StartS)
 	if res.ConvergeS != nil {
@@ -233,6 +249,43 @@ func (p *clusterParams) run(progress io.Writer) (*clusterResult, error) {
 	res.Transport = f.transportTrouble()
 	res.TimedOut = ctx.Err() != nil
 	return res, nil
+}
+
+// defaultDataRoot is /dev/shm if it is a directory, else the system's
+// temporary directory.
+func defaultDataRoot() string {
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
+// agentLogger returns the agents' logger: text lines to -log, or
+// nowhere.
+func (p *clusterParams) agentLogger() (*slog.Logger, func(), error) {
+	if p.logFile == "" {
+		return slog.New(slog.DiscardHandler), func() {}, nil
+	}
+	f, err := os.Create(p.logFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-log: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	var mu sync.Mutex
+	h := slog.NewTextHandler(lockedWriter{w: w, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo})
+	return slog.New(h), func() { mu.Lock(); w.Flush(); f.Close(); mu.Unlock() }, nil
+}
+
+// lockedWriter serialises the agents' writes to one buffer.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // services puts a web instance on every tenth agent, for the query

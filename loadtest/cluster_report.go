@@ -20,12 +20,16 @@ type clusterResult struct {
 	StartS    float64  `json:"start_s"`
 	ConvergeS *float64 `json:"converge_s"`
 	// SeedSentMB and OtherSentMB are the UDP payload a seed and any other
-	// agent sent during the bootstrap, on average.
-	SeedSentMB  float64 `json:"bootstrap_seed_sent_mb"`
-	OtherSentMB float64 `json:"bootstrap_other_sent_mb"`
+	// agent sent during the bootstrap, on average; OtherMedianSentMB the
+	// median of the others.
+	SeedSentMB        float64 `json:"bootstrap_seed_sent_mb"`
+	OtherSentMB       float64 `json:"bootstrap_other_sent_mb"`
+	OtherMedianSentMB float64 `json:"bootstrap_other_median_sent_mb"`
 	// BootstrapTraffic is what the transports sent until then, by kind,
 	// per agent per second, the most bytes first.
 	BootstrapTraffic []trafficShare `json:"bootstrap_traffic"`
+	// BootstrapSeedTraffic is the same for the seeds alone, per seed.
+	BootstrapSeedTraffic []trafficShare `json:"bootstrap_seed_traffic"`
 
 	Steady    *steadyFigures    `json:"steady,omitempty"`
 	Detection *detectFigures    `json:"detection,omitempty"`
@@ -139,7 +143,7 @@ func printClusterReport(w io.Writer, r *clusterResult) {
 	row := func(what, value string, args ...any) { fmt.Fprintf(w, "%-62s %s\n", what, fmt.Sprintf(value, args...)) }
 	row("agents started", "%.1f s", r.StartS)
 	row(fmt.Sprintf("bootstrap: every catalog shows all %d alive", r.N), "%s", secondsText(r.ConvergeS))
-	row("bootstrap: UDP payload sent by a seed / by another agent", "%.1f MB / %.2f MB", r.SeedSentMB, r.OtherSentMB)
+	row("bootstrap: UDP payload sent by a seed / by another agent, mean (median)", "%.1f MB / %.2f MB (%.2f MB)", r.SeedSentMB, r.OtherSentMB, r.OtherMedianSentMB)
 	if s := r.Steady; s != nil {
 		row(fmt.Sprintf("steady %.0f s: UDP payload sent per agent", s.WindowS), "%.0f B/s, %.2f datagrams/s", s.BytesPerAgentS, s.PktsPerAgentS)
 		row("steady: overlay messages sent per agent", "%.2f /s", s.MsgsPerAgentS)
@@ -175,6 +179,10 @@ func printClusterReport(w io.Writer, r *clusterResult) {
 	if len(r.BootstrapTraffic) > 0 {
 		fmt.Fprintln(w)
 		printTraffic(w, "bootstrap by message, per agent", r.BootstrapTraffic)
+	}
+	if len(r.BootstrapSeedTraffic) > 0 {
+		fmt.Fprintln(w)
+		printTraffic(w, "bootstrap by message, per seed", r.BootstrapSeedTraffic)
 	}
 	if r.Steady != nil && len(r.Steady.Traffic) > 0 {
 		fmt.Fprintln(w)

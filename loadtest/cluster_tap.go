@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -83,17 +84,24 @@ func (t *tapNet) totals() (pkts, bytes uint64) {
 }
 
 // sentSplit returns the mean UDP payload sent so far by the first k
-// agents (the seeds) and by the others.
-func (t *tapNet) sentSplit(k int) (first, rest float64) {
+// agents (the seeds), and the mean and the median sent by the others.
+func (t *tapNet) sentSplit(k int) (first, rest, restMedian float64) {
 	var a, b uint64
+	var others []uint64
 	for i := range t.counts {
+		n := t.counts[i].sentBytes.Load()
 		if i < k {
-			a += t.counts[i].sentBytes.Load()
+			a += n
 		} else {
-			b += t.counts[i].sentBytes.Load()
+			b += n
+			others = append(others, n)
 		}
 	}
-	return float64(a) / float64(max(k, 1)), float64(b) / float64(max(len(t.counts)-k, 1))
+	if len(others) > 0 {
+		slices.Sort(others)
+		restMedian = float64(others[len(others)/2])
+	}
+	return float64(a) / float64(max(k, 1)), float64(b) / float64(max(len(others), 1)), restMedian
 }
 
 func addrPort(a net.Addr) netip.AddrPort {

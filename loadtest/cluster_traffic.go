@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/overlayd/overlayd/node"
+	"github.com/overlayd/overlayd/node/daemon"
 	"github.com/overlayd/overlayd/overlay"
 )
 
@@ -10,6 +11,19 @@ import (
 // inside it).
 func (f *fleet) trafficSent(codec *overlay.Codec) traffic {
 	_, nodes := f.nodes()
+	return trafficSentBy(nodes, codec)
+}
+
+// seedTrafficSent is trafficSent of the first k agents, the seeds, up or
+// not.
+func (f *fleet) seedTrafficSent(k int, codec *overlay.Codec) traffic {
+	f.mu.Lock()
+	seeds := f.c.Nodes[:min(k, len(f.c.Nodes))]
+	f.mu.Unlock()
+	return trafficSentBy(seeds, codec)
+}
+
+func trafficSentBy(nodes []*daemon.ClusterNode, codec *overlay.Codec) traffic {
 	t := traffic{}
 	for _, n := range nodes {
 		for k, tr := range n.Transport().Stats().Traffic {

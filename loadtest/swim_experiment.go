@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,11 @@ type swimParams struct {
 	settle   time.Duration // from convergence to the crash
 	latency  sim.Latency
 	asJSON   bool
+	// phases are the phases to run: "detect" and the scenarios' names.
+	phases map[string]bool
+	// trace, when set, receives the detection phase's timeline of each
+	// crashed node (see detectionTrace).
+	trace io.Writer
 }
 
 // swimResult is the report.
@@ -58,6 +64,10 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 			"(neighbours have measured each other's round trips) rather than one still joining")
 	links := fs.String("links", "uniform:1ms,10ms", linksHelp+"; the default is a LAN, memberlist's LAN profile's home")
 	fs.BoolVar(&p.asJSON, "json", false, "end the report with one JSON line")
+	phases := fs.String("phases", "all", "comma-separated phases to run: detect, "+strings.Join(scenarioNames(), ", ")+", or all;\n"+
+		"the figures of a phase not run are zero")
+	trace := fs.Bool("trace", false, "print, for each crashed node, when some survivor first held it suspect and dead,\n"+
+		"and when half and all of them held it dead")
 	stop, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -65,6 +75,12 @@ func runSWIM(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	if p.latency, err = parseLinks(*links); err != nil {
 		return err
+	}
+	if p.phases, err = parsePhases(*phases); err != nil {
+		return err
+	}
+	if *trace {
+		p.trace = stdout
 	}
 	if p.n < 10 || p.crash < 1 || p.crash >= p.n/2 || p.duration <= 0 || p.settle < 0 {
 		return fmt.Errorf("need -n >= 10, 1 <= -crash < n/2, a positive -duration and a -settle >= 0")
@@ -114,6 +130,37 @@ type swimScenario struct {
 
 var swimScenarios = []swimScenario{{"loss_0", 0, false}, {"loss_5", 0.05, false}, {"loss_10", 0.10, false}, {"slow_1pct", 0, true}}
 
+// detectPhase names the detection phase in -phases.
+const detectPhase = "detect"
+
+func scenarioNames() []string {
+	names := make([]string, len(swimScenarios))
+	for k, sc := range swimScenarios {
+		names[k] = sc.name
+	}
+	return names
+}
+
+// parsePhases reads -phases: "all", or phase names separated by commas.
+// nil means every phase.
+func parsePhases(s string) (map[string]bool, error) {
+	if s == "all" {
+		return nil, nil
+	}
+	known := append(scenarioNames(), detectPhase)
+	phases := map[string]bool{}
+	for _, name := range strings.Split(s, ",") {
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("unknown phase %q in -phases (known: %s)", name, strings.Join(known, ", "))
+		}
+		phases[name] = true
+	}
+	return phases, nil
+}
+
+// runs reports whether phase is to be run.
+func (p swimParams) runs(phase string) bool { return p.phases == nil || p.phases[phase] }
+
 // run measures detection and each false-positive scenario, each on its own
 // cluster and in its own goroutine, and merges their reports.
 func (p swimParams) run(progress io.Writer) (swimResult, error) {
@@ -135,20 +182,25 @@ func (p swimParams) run(progress io.Writer) (swimResult, error) {
 		defer mu.Unlock()
 		errs = append(errs, err)
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		d, err := p.detect()
-		if err != nil {
-			fail(err)
-			return
-		}
-		report(func() {
-			res.DetectMedian, res.DetectP99, res.DetectMax, res.Undetected = d.median, d.p99, d.max, d.undetected
-		},
-			"detection: median %.1f s, p99 %.1f s, max %.1f s, %d pairs undetected", d.median, d.p99, d.max, d.undetected)
-	}()
+	if p.runs(detectPhase) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := p.detect()
+			if err != nil {
+				fail(err)
+				return
+			}
+			report(func() {
+				res.DetectMedian, res.DetectP99, res.DetectMax, res.Undetected = d.median, d.p99, d.max, d.undetected
+			},
+				"detection: median %.1f s, p99 %.1f s, max %.1f s, %d pairs undetected", d.median, d.p99, d.max, d.undetected)
+		}()
+	}
 	for k, sc := range swimScenarios {
+		if !p.runs(sc.name) {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -205,8 +257,16 @@ func (p swimParams) detect() (detection, error) {
 			}
 		}
 	}
+	var trace *detectionTrace
+	if p.trace != nil {
+		trace = newDetectionTrace(crashed, p.n-p.crash)
+		defer func() { trace.print(p.trace) }()
+	}
 	for len(pending) > 0 && c.net.Now().Sub(start) < 2*time.Minute {
 		c.net.RunUntil(c.net.Now().Add(100 * time.Millisecond))
+		if trace != nil {
+			trace.observe(c, c.net.Now().Sub(start))
+		}
 		for pair := range pending {
 			if r, ok := c.cores[pair[0]].Member(corePeer(pair[1]).ID); ok && r.Status == catalog.Dead {
 				times = append(times, c.net.Now().Sub(start).Seconds())

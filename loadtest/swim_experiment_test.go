@@ -27,3 +27,22 @@ func TestSWIMSmall(t *testing.T) {
 	assert.Contains(t, res.FalsePositives, "slow_1pct")
 	assert.Positive(t, res.MsgsPerNodeS)
 }
+
+// TestSWIMPhases runs only the phases named: detection alone measures no
+// false positives, and an unknown phase is refused.
+func TestSWIMPhases(t *testing.T) {
+	phases, err := parsePhases("detect")
+	require.NoError(t, err)
+	p := swimParams{n: 20, seed: 5, crash: 1, duration: 10 * time.Second, phases: phases,
+		latency: sim.Uniform{Min: time.Millisecond, Max: 10 * time.Millisecond}}
+	res, err := p.run(io.Discard)
+	require.NoError(t, err)
+	assert.Positive(t, res.DetectMedian)
+	assert.Empty(t, res.FalsePositives)
+
+	_, err = parsePhases("detect,loss_7")
+	assert.ErrorContains(t, err, `unknown phase "loss_7"`)
+	all, err := parsePhases("all")
+	require.NoError(t, err)
+	assert.Nil(t, all)
+}

@@ -24,14 +24,19 @@ func (c *Core) stepCatalog(now time.Time, from overlay.Peer, msg overlay.Message
 			c.requestBindings(from, unbound)
 		}
 		if len(m.Want) > 0 {
-			// Want answers the digest this node sent, of AntiEntropyBuckets.
-			c.sendBuckets(from, m.Want, c.cfg.AntiEntropyBuckets, nil)
+			// Want answers the digest this node sent, of Of buckets (of
+			// AntiEntropyBuckets from a peer that does not say).
+			of := int(m.Of)
+			if of == 0 {
+				of = c.cfg.AntiEntropyBuckets
+			}
+			c.sendBuckets(from, m.Want, of, nil)
 		}
 	case SyncRequest:
 		if len(m.Members) > 0 {
-			c.sendRecords(from, c.boundRecords(m.Members), nil, true)
+			c.sendRecords(from, c.boundRecords(m.Members), nil, 0, true)
 		} else {
-			c.sendRecords(from, c.cat.Members(), nil, true)
+			c.sendRecords(from, c.cat.Members(), nil, 0, true)
 		}
 	case SampleRequest:
 		c.answerSample(from, m)
@@ -66,24 +71,48 @@ func (c *Core) startAntiEntropy(buckets int) {
 // broadcasts each part saw before will not be sent again.
 func (c *Core) syncWithNewNeighbor(peer overlay.Peer) {
 	if c.cfg.Self.ID < peer.ID {
-		c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
-		c.stats.AntiEntropy++
+		c.sendFullDigest(peer)
 	}
 }
 
+// maxDigestBuckets bounds a digest: 4096 hashes, 32 KiB.
+const maxDigestBuckets = 4096
+
+// recordsPerBucket is how many records a bucket of a full digest holds in
+// a catalog large enough to need more than AntiEntropyBuckets buckets.
+const recordsPerBucket = 4
+
+// digestBuckets is the size of a full digest: AntiEntropyBuckets, or in a
+// large catalog one hash per recordsPerBucket records. Two catalogs that
+// differ in k records then exchange at most k small buckets. At 64
+// buckets, a catalog of 1,000 members puts 16 records in each, and during
+// a bootstrap, when hundreds of records are on their way by broadcast,
+// every bucket differs and a digest exchange over a new link sends both
+// whole catalogs; at 250 buckets (2 kB of digest) it sends what differs.
+func (c *Core) digestBuckets() int {
+	return min(max(c.cfg.AntiEntropyBuckets, c.cat.Len()/recordsPerBucket), maxDigestBuckets)
+}
+
+// sendFullDigest opens an exchange that expects differences.
+func (c *Core) sendFullDigest(peer overlay.Peer) {
+	c.send(peer, Digest{Buckets: c.cat.Digest(c.digestBuckets())})
+	c.stats.AntiEntropy++
+}
+
 // answerDigest sends back the records of every bucket that differs from the
-// peer's, and asks for the peer's records of those buckets in return. A
+// peer's, and asks for the peer's records of those buckets in return
+// unless a join's sync is bringing the whole catalog. A
 // single differing hash is answered with this node's full digest instead,
 // so that only the differing buckets travel.
 func (c *Core) answerDigest(from overlay.Peer, m Digest) {
-	if len(m.Buckets) == 0 || len(m.Buckets) > 4096 {
+	if len(m.Buckets) == 0 || len(m.Buckets) > maxDigestBuckets {
 		c.stats.Ignored++
 		return
 	}
 	mine := c.cat.Digest(len(m.Buckets))
-	if len(mine) == 1 && c.cfg.AntiEntropyBuckets > 1 {
+	if len(mine) == 1 && c.digestBuckets() > 1 {
 		if mine[0] != m.Buckets[0] {
-			c.send(from, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+			c.send(from, Digest{Buckets: c.cat.Digest(c.digestBuckets())})
 		}
 		return
 	}
@@ -94,31 +123,38 @@ func (c *Core) answerDigest(from overlay.Peer, m Digest) {
 		}
 	}
 	if len(differ) > 0 {
-		c.sendBuckets(from, differ, len(mine), differ)
-	}
-}
-
-// sendBuckets sends the records of the given buckets, asking for want.
-func (c *Core) sendBuckets(to overlay.Peer, buckets []uint16, of int, want []uint16) {
-	var records []catalog.Record
-	for _, b := range buckets {
-		if int(b) < of {
-			records = append(records, c.cat.Bucket(int(b), of)...)
+		want := differ
+		if c.joinSyncing() {
+			want = nil // the join's sync brings them
 		}
+		c.sendBuckets(from, differ, len(mine), want)
 	}
-	c.sendRecords(to, records, want, false)
 }
 
-// sendRecords sends records in chunks of at most MaxRecordsPerMessage; want
-// rides on the first chunk, and each chunk carries the key bindings of its
-// records if withBindings. Nothing is sent when there is nothing to say.
-func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16, withBindings bool) {
+// sendBuckets sends the records of the given buckets of a digest of of
+// buckets, asking for the buckets want of the same digest.
+func (c *Core) sendBuckets(to overlay.Peer, buckets []uint16, of int, want []uint16) {
+	if of < 1 || of > maxDigestBuckets {
+		c.stats.Ignored++
+		return
+	}
+	c.sendRecords(to, c.cat.Buckets(buckets, of), want, of, false)
+}
+
+// sendRecords sends records in chunks of at most MaxRecordsPerMessage; want,
+// buckets of a digest of of buckets, rides on the first chunk, and each
+// chunk carries the key bindings of its records if withBindings. Nothing is
+// sent when there is nothing to say.
+func (c *Core) sendRecords(to overlay.Peer, records []catalog.Record, want []uint16, of int, withBindings bool) {
 	for first := true; first || len(records) > 0; first = false {
 		n := min(len(records), c.cfg.MaxRecordsPerMessage)
 		if n == 0 && len(want) == 0 {
 			return
 		}
 		m := Records{Records: records[:n], Want: want}
+		if len(want) > 0 {
+			m.Of = uint16(of)
+		}
 		if withBindings {
 			m.Bindings = c.bindingsOf(m.Records)
 		}
@@ -137,7 +173,7 @@ func (c *Core) reconnect() {
 	}
 	peer := dead[c.rng.IntN(len(dead))].Member
 	c.hv.Join(peer)
-	c.send(peer, Digest{Buckets: c.cat.Digest(c.cfg.AntiEntropyBuckets)})
+	c.sendFullDigest(peer)
 	c.stats.Reconnects++
 }
 

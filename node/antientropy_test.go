@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -67,4 +68,24 @@ func TestAntiEntropyWithTheFullDigestSkipsTheHash(t *testing.T) {
 	require.Len(t, sent[0].(Digest).Buckets, DefaultAntiEntropyBuckets)
 	require.IsType(t, Records{}, sent[1], "the peer answers with records at once")
 	require.Equal(t, tc.cores[0].Digest(), tc.cores[1].Digest())
+}
+
+func TestFullDigestGrowsWithTheCatalogAndTheAnswerSaysItsSize(t *testing.T) {
+	tc := newDivergedPair(t)
+	for i := range 8 * DefaultAntiEntropyBuckets {
+		r := catalog.Record{Member: overlay.Peer{ID: overlay.NodeID(fmt.Sprintf("extra-%03d", i)), Addr: fmt.Sprintf("10.1.%d.%d:7946", i/250, i%250)},
+			Datacenter: "dc1", Incarnation: 1, Status: catalog.Alive, OwnerIncarnation: 1, Version: 1}
+		require.NoError(t, r.Sign(simulationKey(r.Member.ID)))
+		_, err := tc.cores[1].cat.Apply(tc.now, r)
+		require.NoError(t, err)
+	}
+	big := tc.cores[1].cat.Len() / recordsPerBucket
+	require.Greater(t, big, DefaultAntiEntropyBuckets)
+
+	tc.cores[1].sendFullDigest(tc.cores[0].Self())
+	tc.flush(1)
+	sent := tc.deliverQueued()
+	require.Len(t, sent[0].(Digest).Buckets, big, "one hash per recordsPerBucket records")
+	require.Equal(t, uint16(big), sent[1].(Records).Of, "the answer's Want is of the digest's buckets")
+	require.Equal(t, tc.cores[0].Digest(), tc.cores[1].Digest(), "and the catalogs agree afterwards")
 }

@@ -38,7 +38,7 @@ func (c *Core) applyToCatalog(now time.Time, r catalog.Record) bool {
 	if known && before.Status == catalog.Dead {
 		if after, _ := c.cat.Get(r.Member.ID); after.Status == catalog.Alive && now.Sub(c.lastRevivalSync) >= time.Second {
 			c.lastRevivalSync = now
-			c.startAntiEntropy(c.cfg.AntiEntropyBuckets)
+			c.startAntiEntropy(c.digestBuckets())
 		}
 	}
 	return true

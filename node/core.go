@@ -56,6 +56,10 @@ type Core struct {
 	typicalRTT time.Duration
 	// connected records whether the active view has a peer.
 	connected bool
+	// join is the catalog sync of the last Join; admitted is the joiner
+	// of the HyParView JOIN being handled (antientropy_join.go).
+	join     joinSync
+	admitted overlay.NodeID
 
 	nextCoordinate, nextAntiEntropy, nextReconnect, nextSample time.Time
 	// sample is the outstanding coordinate sample, if any.
@@ -146,10 +150,11 @@ func (c *Core) Ready() Ready {
 	return rd
 }
 
-// Join enters the overlay through contact and asks it for its catalog.
+// Join enters the overlay through contact. The catalog comes from the
+// first other peer the join brings (antientropy_join.go).
 func (c *Core) Join(now time.Time, contact overlay.Peer) {
 	c.hv.Join(contact)
-	c.send(contact, SyncRequest{})
+	c.join = joinSync{contact: contact.ID, joinedAt: now, due: true}
 	c.drain(now)
 }
 
@@ -172,6 +177,7 @@ func (c *Core) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
 	}
 	switch msg.Protocol() {
 	case overlay.ProtoHyParView:
+		c.admitted = admitting(from, msg)
 		c.hv.Step(now, from, msg)
 	case overlay.ProtoPlumtree:
 		c.pt.Step(now, from, msg)
@@ -183,6 +189,7 @@ func (c *Core) Step(now time.Time, from overlay.Peer, msg overlay.Message) {
 		c.stats.Ignored++
 	}
 	c.drain(now)
+	c.admitted = ""
 }
 
 // PeerFailed tells the Core that a peer could not be reached.
@@ -217,6 +224,7 @@ func (c *Core) Tick(now time.Time) {
 	if c.due(now, &c.nextReconnect, c.cfg.ReconnectInterval) {
 		c.reconnect()
 	}
+	c.tickJoinSync(now)
 	c.drain(now)
 }
 

@@ -31,6 +31,8 @@ type testCluster struct {
 	// blocked cuts the links it holds, from one node to another, the same
 	// way; delivered records the links that carried a message.
 	blocked, delivered map[[2]int]bool
+	// trace, when set, records every message delivered.
+	trace *[]pending
 }
 
 type pending struct {
@@ -93,6 +95,9 @@ func (tc *testCluster) run(d time.Duration) {
 				continue
 			}
 			tc.delivered[[2]int{p.from, p.to}] = true
+			if tc.trace != nil {
+				*tc.trace = append(*tc.trace, p)
+			}
 			tc.cores[p.to].Step(tc.now, tc.cores[p.from].Self(), p.msg)
 			tc.flush(p.to)
 		}

@@ -41,7 +41,7 @@ func (c *Core) onViewChange(now time.Time, e hyparview.Event) {
 		c.pt.NeighborUp(now, e.Peer)
 		c.sw.NeighborUp(now, e.Peer)
 		c.out.Events = append(c.out.Events, Connect{Peer: e.Peer})
-		c.syncWithNewNeighbor(e.Peer)
+		c.syncOverNewLink(now, e.Peer)
 		if !c.connected {
 			// Back in the overlay (joined, or rejoined after isolation):
 			// tell the cluster this node is here.

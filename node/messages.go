@@ -56,13 +56,16 @@ type Digest struct {
 
 // Records answers a Digest or a SyncRequest with records, in chunks. Want
 // lists the buckets the sender found different, whose records it wants in
-// return; it is set on the first chunk of a Digest's answer only. Bindings
-// are the CA bindings of the records' keys, in an answer to a SyncRequest
-// only: a Digest's answer goes to a node that holds most of its members.
+// return, and Of the number of buckets of the digest they are buckets of
+// (a Want without Of, from an older agent, is of AntiEntropyBuckets); both
+// are set on the first chunk of a Digest's answer only. Bindings are the
+// CA bindings of the records' keys, in an answer to a SyncRequest only: a
+// Digest's answer goes to a node that holds most of its members.
 type Records struct {
 	Records  []catalog.Record           `cbor:"1,keyasint,omitempty"`
 	Want     []uint16                   `cbor:"2,keyasint,omitempty"`
 	Bindings []overlay.RecordKeyBinding `cbor:"3,keyasint,omitempty"`
+	Of       uint16                     `cbor:"4,keyasint,omitempty"`
 }
 
 // SyncRequest asks a contact for its whole catalog, as a joiner does, or,

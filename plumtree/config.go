@@ -32,10 +32,13 @@ type Config struct {
 	// for a missing message the node waits for the eager copy before it
 	// GRAFTs an announcer. Default 500ms. The paper says it "should
 	// be configured considering the diameter of the overlay and a target
-	// maximum recovery latency". The timer starts when the IHAVE arrives,
-	// so it only has to cover the eager path lagging a lazy announcer:
-	// a few WAN hops of up to ~100ms each in a multi-datacenter cluster.
-	// A shorter timer grafts links that duplicates then prune again.
+	// maximum recovery latency". The timer counts from when the lazy link
+	// would have delivered the message, the IHAVE's arrival less the time
+	// the entry waited in the announcer's batch (IHaveFlushInterval), and
+	// runs at least SecondGraftTimeout after the arrival; so it only has
+	// to cover the eager path lagging a lazy announcer: a few WAN hops of
+	// up to ~100ms each in a multi-datacenter cluster. A shorter timer
+	// grafts links that duplicates then prune again.
 	GraftTimeout time.Duration
 
 	// SecondGraftTimeout is the paper's timer 2: after a GRAFT, how long to

@@ -37,8 +37,18 @@ func (n *Node) onIHave(now time.Time, from overlay.NodeID, m IHave) {
 			n.optimizeOnIHave(now, rec, a)
 			continue
 		}
-		if !n.missing.announce(now, e.ID, a, n.cfg.GraftTimeout) {
+		if !n.missing.announce(now, e.ID, a, n.graftTimeout(e.Waited)) {
 			n.stats.MissingOverflow++
 		}
 	}
+}
+
+// graftTimeout is timer 1 for an announcement that waited in the
+// announcer's batch (see Config.IHaveFlushInterval): GraftTimeout less
+// that wait, and at least SecondGraftTimeout. The timer is to let the eager
+// copy arrive first if it lags the lazy announcer's, and the eager copy had
+// the batch's wait to arrive too; counting it again would add a batch
+// interval to every repair.
+func (n *Node) graftTimeout(waited time.Duration) time.Duration {
+	return max(n.cfg.GraftTimeout-waited, n.cfg.SecondGraftTimeout)
 }

@@ -20,6 +20,14 @@ func ihaveFrom(id overlay.NodeID) func(*Node, time.Time) {
 	}
 }
 
+// ihaveWaitedFrom is an IHAVE of mid(1) from id whose entry waited in
+// id's batch for waited.
+func ihaveWaitedFrom(id overlay.NodeID, waited time.Duration) func(*Node, time.Time) {
+	return func(n *Node, now time.Time) {
+		n.Step(now, peer(id), IHave{Entries: []IHaveEntry{{ID: mid(1), Round: 1, Waited: waited}}})
+	}
+}
+
 func gossipFrom(id overlay.NodeID) func(*Node, time.Time) {
 	return func(n *Node, now time.Time) { n.Step(now, peer(id), Gossip{ID: mid(1), Round: 1}) }
 }
@@ -59,6 +67,25 @@ func TestGraftTimers(t *testing.T) {
 			inputs:      []timedInput{{0, ihaveFrom("b")}, {10 * time.Millisecond, ihaveFrom("a")}, {t1, tick}},
 			wantGrafts:  []graftAt{{"b", t1}},
 			wantEager:   []overlay.NodeID{"b"},
+			wantMissing: 1,
+		},
+		{
+			name: "the wait in the announcer's batch counts toward timer 1",
+			inputs: []timedInput{
+				{0, ihaveWaitedFrom("a", 100*time.Millisecond)}, {t1 - 100*time.Millisecond - 1, tick},
+				{t1 - 100*time.Millisecond, tick},
+			},
+			wantGrafts:  []graftAt{{"a", t1 - 100*time.Millisecond}},
+			wantEager:   []overlay.NodeID{"a"},
+			wantMissing: 1,
+		},
+		{
+			name: "timer 1 runs at least timer 2's length after the IHAVE, however long the batch waited",
+			inputs: []timedInput{
+				{0, ihaveWaitedFrom("a", t1)}, {t2 - 1, tick}, {t2, tick},
+			},
+			wantGrafts:  []graftAt{{"a", t2}},
+			wantEager:   []overlay.NodeID{"a"},
 			wantMissing: 1,
 		},
 		{

@@ -77,15 +77,24 @@ func (n *Node) announceRecent(now time.Time, id overlay.NodeID) {
 }
 
 // NeighborDown removes a neighbour from both sets, drops the IHAVEs queued
-// for it and forgets its announcements, as in the paper. If it was the
-// only eager peer, the lazy links repair the tree on the next broadcast.
+// for it and forgets its announcements, as in the paper.
+//
+// If it was eager, every lazy peer is grafted at once, with a GRAFT that
+// asks for no message (see regraft). The paper leaves the tree broken until
+// the next broadcast's IHAVEs time out; that broadcast is typically the
+// departed neighbour's own dead verdict, raised by this very node, and it
+// would pay a graft timeout at every broken hop.
 func (n *Node) NeighborDown(now time.Time, id overlay.NodeID) {
+	wasEager := n.peers.isEager(id)
 	if !n.peers.remove(id) {
 		n.stats.BadNotifications++
 		return
 	}
 	n.missing.forgetPeer(id)
 	n.opt.reset()
+	if wasEager {
+		n.regraft()
+	}
 	n.finishInput(now)
 }
 

@@ -24,6 +24,7 @@ type Stats struct {
 	IHavesReceived uint64 // IHAVE messages accepted for processing
 	AnnouncedToNew uint64 // IHAVE entries sent to new neighbours for recent messages
 	GraftsSent     uint64 // GRAFTs sent, with or without a message ID
+	Regrafts       uint64 // GRAFTs without an ID sent to lazy peers after an eager one went down
 	GraftsReceived uint64 // GRAFTs accepted for processing
 	PrunesSent     uint64 // PRUNEs sent
 	PrunesReceived uint64 // PRUNEs accepted for processing

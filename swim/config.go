@@ -114,6 +114,11 @@ type Config struct {
 	// a suspicion's timeout down to SuspicionTimeout (default 2, at most
 	// 16).
 	SuspicionConfirmations int
+	// InitialIncarnation is the incarnation the node starts at (default
+	// 0). A restarted member passes one more than the highest it used
+	// before: its Alive then supersedes whatever the cluster last heard of
+	// it, dead or left, without its being suspected first and refuting.
+	InitialIncarnation uint64
 	// MaxLocalHealth bounds the Lifeguard local health score to
 	// 0..MaxLocalHealth−1; the probe interval and timeout are multiplied by
 	// score+1 (default 8, at most 64). 1 disables local health awareness.

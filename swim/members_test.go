@@ -88,8 +88,7 @@ func TestRefutation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newTestNode(t, nil)
-			n.incarnation = tc.own
+			n := newTestNode(t, nil, func(c *Config) { c.InitialIncarnation = tc.own })
 			u := tc.u
 			u.Member = peer(0)
 			n.Observe(epoch, u)
@@ -107,6 +106,15 @@ func TestRefutation(t *testing.T) {
 			assert.False(t, known, "a node keeps no record of itself")
 		})
 	}
+}
+
+// TestInitialIncarnation checks that a node starts at its configured
+// incarnation and says so in its acks.
+func TestInitialIncarnation(t *testing.T) {
+	n := newTestNode(t, nil, func(c *Config) { c.InitialIncarnation = 7 })
+	assert.Equal(t, uint64(7), n.Incarnation())
+	n.Step(epoch, peer(1), Ping{Seq: 3, Target: peer(0).ID})
+	assert.Equal(t, []overlay.Outgoing{{To: peer(1), Msg: Ack{Seq: 3, Incarnation: 7}}}, n.Ready().Messages)
 }
 
 func TestSuspectNoticeRefutes(t *testing.T) {

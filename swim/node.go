@@ -53,7 +53,7 @@ type Node struct {
 	stats Stats
 }
 
-// New returns a Node with an empty probe set, at incarnation 0. It copies
+// New returns a Node with an empty probe set, at cfg.InitialIncarnation. It copies
 // cfg and fills defaults; the caller's struct is not modified.
 func New(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
@@ -63,6 +63,7 @@ func New(cfg Config) (*Node, error) {
 	return &Node{
 		cfg:         cfg,
 		rng:         cfg.Rand,
+		incarnation: cfg.InitialIncarnation,
 		health:      localHealth{max: cfg.MaxLocalHealth},
 		clusterSize: 1,
 		members:     make(map[overlay.NodeID]*member),

@@ -7,7 +7,7 @@ package catalog
 // the records, and equal catalogs give equal digests; two catalogs that
 // differ in a bucket almost surely give different values there. A
 // push-pull exchange sends the digest, the peer answers with the
-// [Catalog.Bucket]s whose values differ, and both sides apply them. It
+// [Catalog.Buckets] whose values differ, and both sides apply them. It
 // returns nil if buckets < 1. Cost: O(members), no hashing of records.
 func (c *Catalog) Digest(buckets int) []uint64 {
 	if buckets < 1 {
@@ -23,12 +23,24 @@ func (c *Catalog) Digest(buckets int) []uint64 {
 	return out
 }
 
-// Bucket returns the records of bucket i of a [Catalog.Digest] into
-// buckets buckets, sorted by member ID; nil if i is out of range.
-func (c *Catalog) Bucket(i, buckets int) []Record {
-	if buckets < 1 || i < 0 || i >= buckets {
+// Buckets returns the records of the given buckets of a [Catalog.Digest]
+// into buckets buckets, sorted by member ID, in one pass over the catalog;
+// indices out of range are ignored, and nil is returned if buckets < 1.
+func (c *Catalog) Buckets(want []uint16, buckets int) []Record {
+	if buckets < 1 {
 		return nil
 	}
-	n, want := uint64(buckets), uint64(i)
-	return sortedRecords(&c.records.shards, c.Len()/buckets+1, func(e *entry) bool { return e.idHash%n == want })
+	wanted := make([]bool, buckets)
+	k := 0
+	for _, i := range want {
+		if int(i) < buckets && !wanted[i] {
+			wanted[i] = true
+			k++
+		}
+	}
+	if k == 0 {
+		return nil
+	}
+	n := uint64(buckets)
+	return sortedRecords(&c.records.shards, c.Len()*k/buckets+1, func(e *entry) bool { return wanted[e.idHash%n] })
 }

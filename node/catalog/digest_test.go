@@ -57,7 +57,7 @@ func TestDigestFindsTheDifferingBucket(t *testing.T) {
 				assert.Equal(t, i != want, da[i] == db[i], "bucket %d", i)
 			}
 			// Exchanging the differing bucket reconciles the two.
-			for _, r := range b.Bucket(want, buckets) {
+			for _, r := range b.Buckets([]uint16{uint16(want)}, buckets) {
 				mustApply(t, a, t0, r)
 			}
 			assert.Equal(t, a.Digest(buckets), b.Digest(buckets))
@@ -71,8 +71,8 @@ func TestBucketsPartitionTheMembers(t *testing.T) {
 	c := newTestCatalog(t, nil)
 	mustApply(t, c, t0, digestRecords()...)
 	var all []Record
-	for i := range buckets {
-		b := c.Bucket(i, buckets)
+	for i := range uint16(buckets) {
+		b := c.Buckets([]uint16{i}, buckets)
 		assert.IsIncreasing(t, ids(b), "bucket %d is sorted by ID", i)
 		for _, r := range b {
 			assert.Equal(t, uint64(i), hashString(r.Member.ID)%buckets)
@@ -81,9 +81,10 @@ func TestBucketsPartitionTheMembers(t *testing.T) {
 	}
 	sortByID(all)
 	require.Equal(t, c.Members(), all)
-	assert.Nil(t, c.Bucket(-1, buckets))
-	assert.Nil(t, c.Bucket(buckets, buckets))
-	assert.Nil(t, c.Bucket(0, 0))
+	assert.Equal(t, c.Members(), c.Buckets([]uint16{7, 0, 1, 2, 3, 4, 5, 6, 6, 9}, buckets), "several buckets at once, repeats and strays ignored")
+	assert.Nil(t, c.Buckets([]uint16{buckets}, buckets))
+	assert.Nil(t, c.Buckets(nil, buckets))
+	assert.Nil(t, c.Buckets([]uint16{0}, 0))
 }
 
 func TestHashStringIsFNV1a64(t *testing.T) {

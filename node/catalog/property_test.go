@@ -71,7 +71,7 @@ func antiEntropy(t *testing.T, a, b *Catalog, buckets int) {
 		if da[i] == db[i] {
 			continue
 		}
-		fromA, fromB := a.Bucket(i, buckets), b.Bucket(i, buckets)
+		fromA, fromB := a.Buckets([]uint16{uint16(i)}, buckets), b.Buckets([]uint16{uint16(i)}, buckets)
 		mustApply(t, b, t0, fromA...)
 		mustApply(t, a, t0, fromB...)
 	}
