@@ -24,7 +24,9 @@
 // missing message starts timer 1 (GraftTimeout); on expiry the first
 // announcer not yet tried is grafted and timer 2 (SecondGraftTimeout)
 // started, until the message arrives or the announcers run out. A GRAFT
-// makes the sender eager and resends the message from the cache.
+// makes the sender eager and resends the message from the cache. Unlike
+// the paper, a node whose eager neighbour goes down grafts every lazy one
+// at once, without waiting for the next broadcast (see Node.NeighborDown).
 //
 // Any node may broadcast; IDs are unique without coordination (see
 // [MessageID]). All broadcasts share one eager/lazy structure, as in the
