@@ -23,8 +23,8 @@ import (
 // Until joinSettle has passed since, it opens no digest exchange over its
 // other new links and asks for no records in answer to a digest, as the
 // peers would send it what the sync brings; then it exchanges digests with
-// every active peer once, for the records its sync source had not yet
-// received.
+// every active peer but its contact once, for the records its sync source
+// had not yet received.
 
 // joinSyncWait is how long a joiner waits for a peer other than its
 // contact before it asks whichever active peer it has.
@@ -95,7 +95,9 @@ func (c *Core) tickJoinSync(now time.Time) {
 	if !c.join.settleAt.IsZero() && !now.Before(c.join.settleAt) {
 		c.join.settleAt = time.Time{}
 		for _, p := range active {
-			c.sendFullDigest(p)
+			if p.ID != c.join.contact {
+				c.sendFullDigest(p)
+			}
 		}
 	}
 }
