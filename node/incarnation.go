@@ -14,8 +14,9 @@ import (
 // refuting.
 //
 // It feeds SWIM the node's own Alive at inc, which SWIM adopts as news from
-// an earlier life. It stands in for an initial incarnation in swim.Config
-// until SWIM has one; with both, the higher wins.
+// an earlier life. Unlike swim.Config.InitialIncarnation, which only sets
+// where a new SWIM node starts, it also republishes the node's record, so
+// it works on a Core already built; with both, the higher wins.
 func (c *Core) RaiseIncarnation(now time.Time, inc uint64) {
 	if inc <= c.sw.Incarnation() {
 		return
