@@ -40,6 +40,23 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// startSavingCluster starts the data directory tests' cluster: 3 agents in
+// dataDir, saving every 500 ms, each with one instance of svc, logging to
+// logs.
+func startSavingCluster(t *testing.T, ctx context.Context, dataDir string, logs *lockedBuffer) *daemon.Cluster {
+	t.Helper()
+	c, err := daemon.StartCluster(ctx, daemon.ClusterConfig{
+		Nodes: 3, Datacenters: 1, DataDir: dataDir,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Tune:   func(c *node.AgentConfig) { c.SaveInterval = 500 * time.Millisecond },
+		Services: func(i int) []services.Definition {
+			return []services.Definition{{ID: "svc-" + string(rune('0'+i)), Name: "svc", Port: 8000 + i}}
+		},
+	})
+	require.NoError(t, err)
+	return c
+}
+
 // TestFaultUnwritableDataDirectory breaks a running agent's data directory
 // (a regular file where it was, which even root cannot write into): the
 // agent keeps serving reads and the cluster, refuses a registration with a
@@ -54,15 +71,7 @@ func TestFaultUnwritableDataDirectory(t *testing.T) {
 	defer cancel()
 	logs := &lockedBuffer{}
 	dataDir := t.TempDir()
-	c, err := daemon.StartCluster(ctx, daemon.ClusterConfig{
-		Nodes: 3, Datacenters: 1, DataDir: dataDir,
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
-		Tune:   func(c *node.AgentConfig) { c.SaveInterval = 500 * time.Millisecond },
-		Services: func(i int) []services.Definition {
-			return []services.Definition{{ID: "svc-" + string(rune('0'+i)), Name: "svc", Port: 8000 + i}}
-		},
-	})
-	require.NoError(t, err)
+	c := startSavingCluster(t, ctx, dataDir, logs)
 	defer c.Kill()
 	instances := func(n *daemon.ClusterNode) int {
 		return len(n.Agent().View().Catalog.Nearest(catalog.Query{Service: "svc", N: 10}).Instances)

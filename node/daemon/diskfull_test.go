@@ -3,7 +3,6 @@ package daemon_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -14,11 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/overlayd/overlayd/node"
 	"github.com/overlayd/overlayd/node/catalog"
 	"github.com/overlayd/overlayd/node/daemon"
 	"github.com/overlayd/overlayd/node/datadir"
-	"github.com/overlayd/overlayd/node/services"
 )
 
 // registerService registers body through the API at base and returns the
@@ -61,15 +58,7 @@ func TestFaultFullDataDisk(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dataDir := t.TempDir()
-	c, err := daemon.StartCluster(ctx, daemon.ClusterConfig{
-		Nodes: 3, Datacenters: 1, DataDir: dataDir,
-		Logger: slog.New(slog.NewTextHandler(&lockedBuffer{}, nil)),
-		Tune:   func(c *node.AgentConfig) { c.SaveInterval = 500 * time.Millisecond },
-		Services: func(i int) []services.Definition {
-			return []services.Definition{{ID: "svc-" + string(rune('0'+i)), Name: "svc", Port: 8000 + i}}
-		},
-	})
-	require.NoError(t, err)
+	c := startSavingCluster(t, ctx, dataDir, &lockedBuffer{})
 	defer c.Kill()
 	instances := func(n *daemon.ClusterNode, name string) int {
 		return len(n.Agent().View().Catalog.Nearest(catalog.Query{Service: name, N: 10}).Instances)
